@@ -1,0 +1,60 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared settings and helpers for the workspace scripts.  Sourced, not run.
+#
+# Everything heavy (the Debian trixie build root, ccache, downloads) lives in a
+# machine-wide cache folder outside the checkout, so that later builds and CI
+# runs on the same machine reuse it, while a fresh machine builds it from
+# nothing.  Override its location with HMMP2P_CACHE.
+
+set -euo pipefail
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+CACHE=${HMMP2P_CACHE:-/var/cache/hmm-p2p}
+ROOT=$CACHE/trixie-root
+CCACHE_DIR_HOST=$CACHE/ccache
+DOWNLOADS=$CACHE/downloads
+SHARED=${HMMP2P_SHARED:-$TOP/../shared}
+WORK=$TOP/build
+KSRC=$WORK/linux
+if [ "${DEBUG:-0}" = 1 ]; then
+	KOUT=$WORK/out-debug
+else
+	KOUT=$WORK/out
+fi
+JOBS=${JOBS:-$(nproc)}
+
+log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# Mount the pseudo file systems and the shared folders into the build root
+# once; later calls find them mounted.  Paths inside the root equal the host
+# paths, so logs and error messages name real files.
+root_mounts() {
+	local m
+	[ -x "$ROOT/usr/bin/clang" ] || die "no build root at $ROOT: run 'make toolchain'"
+	mountpoint -q "$ROOT/proc" || mount -t proc proc "$ROOT/proc"
+	mountpoint -q "$ROOT/sys" || mount -t sysfs sys "$ROOT/sys"
+	mountpoint -q "$ROOT/dev" || mount --rbind /dev "$ROOT/dev"
+	mkdir -p "$CCACHE_DIR_HOST" "$WORK"
+	for m in "$TOP" "$CCACHE_DIR_HOST"; do
+		mkdir -p "$ROOT$m"
+		mountpoint -q "$ROOT$m" || mount --bind "$m" "$ROOT$m"
+	done
+	if [ -d "$SHARED" ]; then
+		m=$(cd "$SHARED" && pwd)
+		mkdir -p "$ROOT$m"
+		mountpoint -q "$ROOT$m" || mount --bind -o ro "$m" "$ROOT$m"
+	fi
+}
+
+# Run a command inside the build root, in the same directory as on the host.
+inroot() {
+	root_mounts
+	chroot "$ROOT" /usr/bin/env -i \
+		HOME=/root PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin \
+		LANG=C.UTF-8 TERM="${TERM:-dumb}" \
+		CCACHE_DIR="$CCACHE_DIR_HOST" CCACHE_MAXSIZE=5G \
+		KBUILD_BUILD_USER=hmmp2p KBUILD_BUILD_HOST=workspace \
+		GIT_AUTHOR_NAME="${GIT_AUTHOR_NAME:-}" GIT_AUTHOR_EMAIL="${GIT_AUTHOR_EMAIL:-}" \
+		/bin/bash -c 'cd "$1" && shift && exec "$@"' inroot "$PWD" "$@"
+}

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Make the Debian trixie build root that every build and VM run uses.
+# Idempotent: a second run checks a stamp and returns in about a second.
+# Nothing from trixie is installed into the host; the host only gets Debian's
+# own debootstrap package if it lacks it.
+. "$(dirname "$0")/lib.sh"
+
+PKGS=(rustc rust-src bindgen libclang-dev clang lld llvm build-essential
+      flex bison bc libelf-dev libssl-dev cpio kmod python3 dwarves rsync
+      ccache busybox-static qemu-system-x86 iproute2 rdma-core ibverbs-utils
+      ibverbs-providers libibverbs-dev librdmacm-dev perftest rustfmt
+      rust-clippy git pciutils xz-utils ca-certificates file
+      libcap-dev libnuma-dev procps)
+STAMP=$ROOT/.hmmp2p-toolchain-$(printf '%s\n' "${PKGS[@]}" | sha256sum | cut -c1-12)
+
+if [ -e "$STAMP" ]; then
+	log "toolchain: build root $ROOT is ready"
+	exit 0
+fi
+
+if ! command -v debootstrap >/dev/null; then
+	log "toolchain: installing debootstrap on the host"
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
+fi
+
+mkdir -p "$CACHE"
+if [ ! -x "$ROOT/usr/bin/apt-get" ] || [ ! -e "$ROOT/.debootstrap-done" ]; then
+	log "toolchain: debootstrap trixie into $ROOT"
+	rm -rf "$ROOT"
+	debootstrap --variant=minbase trixie "$ROOT" >"$CACHE/debootstrap.log" 2>&1 ||
+		die "debootstrap failed, see $CACHE/debootstrap.log"
+	touch "$ROOT/.debootstrap-done"
+fi
+
+log "toolchain: apt-get install ${#PKGS[@]} packages"
+cp /etc/resolv.conf "$ROOT/etc/resolv.conf" 2>/dev/null || true
+mountpoint -q "$ROOT/proc" || mount -t proc proc "$ROOT/proc"
+chroot "$ROOT" /usr/bin/env -i PATH=/usr/bin:/bin:/usr/sbin:/sbin \
+	DEBIAN_FRONTEND=noninteractive sh -c \
+	"apt-get update -qq && apt-get install -y -qq --no-install-recommends $(printf '%s ' "${PKGS[@]}")" \
+	>"$CACHE/apt.log" 2>&1 || die "apt-get failed, see $CACHE/apt.log"
+chroot "$ROOT" apt-get clean
+
+rustv=$(chroot "$ROOT" rustc --version)
+bgv=$(chroot "$ROOT" bindgen --version 2>&1)
+clangv=$(chroot "$ROOT" clang --version | head -1)
+log "toolchain: $rustv; $bgv; $clangv"
+rm -f "$ROOT"/.hmmp2p-toolchain-*
+touch "$STAMP"
