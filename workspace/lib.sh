@@ -56,5 +56,5 @@ inroot() {
 		CCACHE_DIR="$CCACHE_DIR_HOST" CCACHE_MAXSIZE=5G \
 		KBUILD_BUILD_USER=hmmp2p KBUILD_BUILD_HOST=workspace \
 		GIT_AUTHOR_NAME="${GIT_AUTHOR_NAME:-}" GIT_AUTHOR_EMAIL="${GIT_AUTHOR_EMAIL:-}" \
-		/bin/bash -c 'cd "$1" && shift && exec "$@"' inroot "$PWD" "$@"
+		/bin/bash -c '{ cd "$1" 2>/dev/null || cd /; } && shift && exec "$@"' inroot "$PWD" "$@"
 }

@@ -60,7 +60,7 @@ our_files() {
 	local d
 	cd "$TOP"
 	for d in $KDIRS; do
-		[ -e "$d" ] && git ls-files -- "$d"
+		if [ -e "$d" ]; then git ls-files --cached --others --exclude-standard -- "$d"; fi
 	done
 	cd - >/dev/null
 }

@@ -1,0 +1,42 @@
+# SPDX-License-Identifier: GPL-2.0
+# Entry points of the workspace; see README.md.  Each target does its own
+# setup (build root, work tree, build) when something is missing.
+W := workspace
+
+.PHONY: demo test build toolchain worktree export sync shell lint series check-series clean
+
+demo:
+	@$(W)/demo.sh
+
+test:
+	@$(W)/test.sh
+
+build:
+	@$(W)/setup-toolchain.sh && $(W)/worktree.sh ensure && $(W)/build.sh all
+
+toolchain:
+	@$(W)/setup-toolchain.sh
+
+worktree:
+	@$(W)/setup-toolchain.sh && $(W)/worktree.sh generate
+
+export:
+	@$(W)/worktree.sh export
+
+sync:
+	@$(W)/worktree.sh sync
+
+shell:
+	@$(W)/setup-toolchain.sh && $(W)/worktree.sh ensure && $(W)/build.sh all && $(W)/vm.sh shell
+
+lint:
+	@$(W)/setup-toolchain.sh && $(W)/worktree.sh ensure && $(W)/lint.sh
+
+series:
+	@$(W)/setup-toolchain.sh && $(W)/series.sh
+
+check-series:
+	@$(W)/setup-toolchain.sh && $(W)/series.sh --check-builds
+
+clean:
+	rm -rf build

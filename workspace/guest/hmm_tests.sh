@@ -1,0 +1,19 @@
+# SPDX-License-Identifier: GPL-2.0
+# Upstream hmm-tests, with test_hmm loaded as tools/testing/selftests/mm/
+# test_hmm.sh does for its "smoke" run: two device-private and two
+# device-coherent devices, the latter on the special-purpose memory that the
+# kernel command line carves out (memmap=512M%0x140000000-1+0xefffffff).
+SPM_ADDR_DEV0=0x140000000
+SPM_ADDR_DEV1=0x150000000
+hmm_tests() {
+	local rc=0
+	echo "# hmm-tests: modprobe test_hmm spm_addr_dev0=$SPM_ADDR_DEV0 spm_addr_dev1=$SPM_ADDR_DEV1" >&2
+	if ! kmod test_hmm spm_addr_dev0=$SPM_ADDR_DEV0 spm_addr_dev1=$SPM_ADDR_DEV1; then
+		printf 'TAP version 13\n1..1\nnot ok 1 load_test_hmm\n' >"$RESULTS/hmm-tests.tap"
+		return 1
+	fi
+	(cd "$OUT/selftests/mm" && ./hmm-tests) >"$RESULTS/hmm-tests.tap" 2>&1 || rc=$?
+	grep -E '^(not )?ok ' "$RESULTS/hmm-tests.tap" >&2 || true
+	kmod -r test_hmm || { echo "# rmmod test_hmm failed" >>"$RESULTS/hmm-tests.tap"; rc=1; }
+	return $rc
+}

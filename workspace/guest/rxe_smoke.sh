@@ -1,0 +1,69 @@
+# SPDX-License-Identifier: GPL-2.0
+# rxe_smoke: soft-RoCE on dummy0 with on-demand paging, driven by rdma-core
+# and perftest clients over loopback.
+RXE_IP=10.11.12.1
+rxe_gid_index() { # the GID index of the IPv4-mapped RoCE v2 GID of RXE_IP
+	local g t i
+	local want
+	want=$(printf '0000:0000:0000:0000:0000:ffff:%02x%02x:%02x%02x' ${RXE_IP//./ })
+	for g in /sys/class/infiniband/rxe0/ports/1/gids/*; do
+		i=$(basename "$g")
+		t=$(cat /sys/class/infiniband/rxe0/ports/1/gid_attrs/types/$i 2>/dev/null || true)
+		if [ "$(cat "$g")" = "$want" ] && [ "$t" = "RoCE v2" ]; then
+			echo "$i"; return 0
+		fi
+	done
+	return 1
+}
+rxe_smoke() {
+	local gid caps out pid rc
+	suite_begin rxe_smoke
+	ip addr add $RXE_IP/24 dev dummy0 && ip link set dummy0 up
+	kmod rdma_rxe
+	if out=$(rdma link add rxe0 type rxe netdev dummy0 2>&1) && sleep 1 && gid=$(rxe_gid_index); then
+		ok rdma_link_add_rxe0
+	else
+		not_ok rdma_link_add_rxe0 "$out" "$(rdma link show 2>&1)"
+		suite_end; return
+	fi
+	caps=$(ibv_devinfo -v -d rxe0 2>&1)
+	if printf '%s\n' "$caps" | grep -A6 'rc_odp_caps' | grep -q SUPPORT_READ &&
+		printf '%s\n' "$caps" | grep -A6 'rc_odp_caps' | grep -q SUPPORT_WRITE &&
+		printf '%s\n' "$caps" | grep -q 'ODP_SUPPORT'; then
+		ok rxe_reports_rc_odp_caps
+	else
+		not_ok rxe_reports_rc_odp_caps "$(printf '%s\n' "$caps" | grep -i -A8 odp)"
+	fi
+	# Server in the background, client against it; both must exit 0.
+	timeout 60 ibv_rc_pingpong -d rxe0 -g "$gid" --odp -n 100 -s 65536 >/tmp/pp-server.log 2>&1 &
+	pid=$!
+	sleep 1
+	rc=0
+	timeout 60 ibv_rc_pingpong -d rxe0 -g "$gid" --odp -n 100 -s 65536 $RXE_IP >/tmp/pp-client.log 2>&1 || rc=$?
+	wait $pid || rc=$((rc + 100))
+	if [ $rc = 0 ] && grep -q 'bytes in' /tmp/pp-client.log; then
+		ok ibv_rc_pingpong_odp
+	else
+		not_ok ibv_rc_pingpong_odp "status $rc" "$(tail -3 /tmp/pp-server.log /tmp/pp-client.log)"
+	fi
+	# perftest RDMA READ with an ODP MR.
+	timeout 60 ib_read_bw -d rxe0 -x "$gid" --odp -n 200 -s 65536 -F >/tmp/rb-server.log 2>&1 &
+	pid=$!
+	sleep 1
+	rc=0
+	timeout 60 ib_read_bw -d rxe0 -x "$gid" --odp -n 200 -s 65536 -F $RXE_IP >/tmp/rb-client.log 2>&1 || rc=$?
+	wait $pid || true
+	if grep -q "Can't produce a report" /tmp/rb-client.log /tmp/rb-server.log; then
+		ok perftest_ib_read_bw_odp SKIP "perftest cannot calibrate the TSC in this VM"
+	elif [ $rc = 0 ] && grep -q '65536' /tmp/rb-client.log; then
+		ok perftest_ib_read_bw_odp
+	else
+		not_ok perftest_ib_read_bw_odp "status $rc" "$(tail -5 /tmp/rb-client.log)"
+	fi
+	if rdma link delete rxe0 && kmod -r rdma_rxe; then
+		ok rxe_teardown
+	else
+		not_ok rxe_teardown
+	fi
+	suite_end
+}

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Boot the built kernel in QEMU (TCG, q35, no KVM) inside the build root.
+#
+#   vm.sh run SCRIPT [CONSOLE_LOG]   run workspace/guest/SCRIPT in the guest,
+#                                    power off, exit with the script's status
+#   vm.sh shell                      interactive shell in the same VM
+#
+# The guest gets a busybox initramfs (workspace/guest/init), the build folder
+# over 9p as /work (read-write; results go to /work/results) and the build root
+# over 9p as /sysroot (read-only), where the guest scripts run with
+# rdma-core, perftest and python3.  PCI topology (DESIGN.md):
+#   03:00.0  ivshmem 256 MiB ("VRAM") behind an x3130 switch (downstream dn1)
+#   04:00.0  ivshmem  64 MiB (P2P client) behind the same switch (dn2)
+#   00:04.0  ivshmem  32 MiB (client that cannot reach the switch) on pcie.0
+. "$(dirname "$0")/lib.sh"
+
+BZIMAGE=$KOUT/arch/x86/boot/bzImage
+[ -f "$BZIMAGE" ] || die "no kernel at $BZIMAGE: run 'make build'"
+VM_TIMEOUT=${VM_TIMEOUT:-2400}
+
+make_initramfs() {
+	local d=$WORK/initramfs
+	rm -rf "$d" && mkdir -p "$d/bin"
+	cp "$ROOT/usr/bin/busybox" "$d/bin/busybox"
+	cp "$TOP/workspace/guest/init" "$d/init"
+	chmod +x "$d/init"
+	(cd "$d" && find . | cpio -o -H newc --quiet | gzip -1) >"$WORK/initramfs.cpio.gz"
+}
+
+qemu_cmd() {
+	local append=$1
+	QEMU=(qemu-system-x86_64 -machine q35 -accel tcg,thread=multi -cpu max -smp 2 -m 4G
+		-kernel "$BZIMAGE" -initrd "$WORK/initramfs.cpio.gz"
+		-append "$append" -nographic -no-reboot -vga none -nic none
+		-fsdev local,id=work,path="$WORK",security_model=none
+		-device virtio-9p-pci,fsdev=work,mount_tag=work
+		-fsdev local,id=sysroot,path=/,security_model=none,readonly=on
+		-device virtio-9p-pci,fsdev=sysroot,mount_tag=sysroot
+		-device pcie-root-port,id=rp1,bus=pcie.0,chassis=1,slot=1
+		-device x3130-upstream,id=up1,bus=rp1
+		-device xio3130-downstream,id=dn1,bus=up1,chassis=2,slot=0
+		-device xio3130-downstream,id=dn2,bus=up1,chassis=3,slot=0
+		-object memory-backend-memfd,id=shm1,share=on,size=256M
+		-device ivshmem-plain,memdev=shm1,bus=dn1
+		-object memory-backend-memfd,id=shm2,share=on,size=64M
+		-device ivshmem-plain,memdev=shm2,bus=dn2
+		-object memory-backend-memfd,id=shm3,share=on,size=32M
+		-device ivshmem-plain,memdev=shm3,bus=pcie.0,addr=04.0)
+}
+
+# 512 MiB of special-purpose memory at 0x140000000 for the device-coherent
+# test_hmm devices (memmap=nn%ss-1+2: E820_RAM -> soft-reserved), 32 huge
+# pages for the hugetlbfs cases.
+CMDLINE="console=ttyS0 panic=-1 oops=panic loglevel=7 log_buf_len=8M hugepages=32 memmap=512M%0x140000000-1+0xefffffff"
+
+case "${1:-}" in
+run)
+	script=${2:?usage: vm.sh run SCRIPT [CONSOLE_LOG]}
+	console=${3:-$WORK/results/console.log}
+	[ -f "$TOP/workspace/guest/$script" ] || die "no guest script workspace/guest/$script"
+	mkdir -p "$WORK/results" "$(dirname "$console")"
+	rm -rf "$WORK/guest" && cp -r "$TOP/workspace/guest" "$WORK/guest"
+	make_initramfs
+	qemu_cmd "$CMDLINE hmmp2p.run=$script hmmp2p.out=$(basename "$KOUT")"
+	t0=$SECONDS
+	set +e
+	inroot timeout --foreground -k 10 "$VM_TIMEOUT" "${QEMU[@]}" </dev/null >"$console" 2>&1
+	qrc=$?
+	set -e
+	rc=$(sed -n 's/.*HMMP2P-EXIT: \([0-9]*\).*/\1/p' "$console" | tail -1)
+	log "vm: guest ran $script in $((SECONDS - t0)) s (qemu status $qrc, script status ${rc:-none})"
+	if [ -z "$rc" ]; then
+		[ $qrc = 124 ] && echo "vm: guest timed out after $VM_TIMEOUT s" >&2
+		echo "vm: guest did not come back (no HMMP2P-EXIT line), see $console" >&2
+		tail -20 "$console" >&2
+		exit 3
+	fi
+	exit "$rc"
+	;;
+shell)
+	rm -rf "$WORK/guest" && cp -r "$TOP/workspace/guest" "$WORK/guest"
+	make_initramfs
+	qemu_cmd "$CMDLINE hmmp2p.run=shell hmmp2p.out=$(basename "$KOUT")"
+	inroot "${QEMU[@]}"
+	;;
+*)
+	echo "usage: $0 run SCRIPT [CONSOLE_LOG] | shell" >&2
+	exit 2
+	;;
+esac
