@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# `make lint`: checkpatch --strict over the series and our files, kernel-doc
+# on our C and on the C files the series touches (new warnings only),
+# rustfmtcheck, and a CLIPPY=1 build when the repository holds Rust.
+. "$(dirname "$0")/lib.sh"
+fail=0
+cp_opts=(--strict --no-tree --ignore UNKNOWN_COMMIT_ID,FILE_PATH_CHANGES --terse --show-types)
+cd "$KSRC"
+
+log "lint: checkpatch --strict on patches/"
+for p in $(grep -v -e '^#' -e '^$' "$TOP/patches/series" || true); do
+	out=$(inroot perl scripts/checkpatch.pl "${cp_opts[@]}" "$TOP/patches/$p" 2>&1) ||
+		{ printf '%s\n' "$out"; fail=1; }
+done
+
+ours=$(cd "$TOP" && git ls-files --cached --others --exclude-standard -- \
+	'*.c' '*.h' '*.rs' | grep -v '^workspace/' || true)
+if [ -n "$ours" ]; then
+	log "lint: checkpatch --strict on $(echo "$ours" | wc -l) of our files"
+	for f in $ours; do
+		out=$(inroot perl scripts/checkpatch.pl "${cp_opts[@]}" -f "$KSRC/$f" 2>&1) ||
+			{ printf '%s\n' "$out"; fail=1; }
+	done
+fi
+
+# kernel-doc: our C files, and the C files the series touches, where only
+# warnings that the base does not have count.
+cfiles=$( { echo "$ours"; git diff --name-only hmmp2p-base HEAD; } | grep -E '\.[ch]$' | sort -u || true)
+if [ -n "$cfiles" ]; then
+	log "lint: kernel-doc on $(echo "$cfiles" | wc -l) C files"
+	for f in $cfiles; do
+		[ -f "$f" ] || continue
+		now=$(inroot scripts/kernel-doc -none -Wall "$f" 2>&1 | sed 's/:[0-9]*:/:/' | sort)
+		before=$(git show "hmmp2p-base:$f" 2>/dev/null >$WORK/kdoc-base.tmp.c && \
+			inroot scripts/kernel-doc -none -Wall $WORK/kdoc-base.tmp.c 2>&1 | \
+			sed "s|$WORK/kdoc-base.tmp.c|$f|; s/:[0-9]*:/:/" | sort || true)
+		new=$(comm -23 <(echo "$now") <(echo "$before") | grep -v '^$' || true)
+		[ -z "$new" ] || { printf 'kernel-doc: %s\n' "$new"; fail=1; }
+	done
+	rm -f $WORK/kdoc-base.tmp.c
+fi
+
+if [ -n "$(echo "$ours" | grep '\.rs$' || true)" ]; then
+	log "lint: rustfmtcheck"
+	inroot make -C "$KSRC" O="$KOUT" LLVM=1 rustfmtcheck || fail=1
+	log "lint: CLIPPY=1 build in build/out-clippy"
+	mkdir -p "$WORK/out-clippy"
+	cp "$KOUT/.config" "$WORK/out-clippy/.config"
+	inroot make -C "$KSRC" O="$WORK/out-clippy" LLVM=1 CC="ccache clang" -j"$JOBS" \
+		CLIPPY=1 olddefconfig vmlinux modules >"$WORK/out-clippy/build.log" 2>&1 || fail=1
+	if grep -E '^(warning|error)(\[|:)' "$WORK/out-clippy/build.log"; then fail=1; fi
+else
+	log "lint: no Rust files of ours yet: rustfmtcheck and CLIPPY=1 skipped"
+fi
+[ $fail = 0 ] || die "lint found problems (above)"
+log "lint: clean"

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# `make series`: write the upstreamable series into build/series: the
+# patches of patches/ followed by one patch per group of our whole files
+# (patches/newfiles), with the cover letter of patches/cover-letter.txt.
+# `make check-series` (--check-builds) also builds every prefix of it.
+#
+# patches/newfiles: one line per group, "SUBJECT<TAB>PATH PATH...".  Our
+# files that only serve the workspace (kernel/configs/hmm_p2p_*.config) are
+# not part of the series.
+. "$(dirname "$0")/lib.sh"
+OUTD=$WORK/series
+TREE=$WORK/series-tree
+check=0
+[ "${1:-}" = --check-builds ] && check=1
+
+"$TOP/workspace/worktree.sh" ensure >/dev/null
+rm -rf "$TREE" "$OUTD" && mkdir -p "$OUTD"
+git clone -q --shared --no-checkout "$KSRC" "$TREE"
+git -C "$TREE" checkout -q -b series hmmp2p-base
+gitt() { git -C "$TREE" -c user.name="${GIT_AUTHOR_NAME:-hmmp2p}" -c user.email="${GIT_AUTHOR_EMAIL:-hmmp2p@localhost}" "$@"; }
+for p in $(grep -v -e '^#' -e '^$' "$TOP/patches/series" || true); do
+	gitt am -q "$TOP/patches/$p" || die "$p does not apply"
+done
+listed=""
+if [ -f "$TOP/patches/newfiles" ]; then
+	while IFS=$'\t' read -r subj paths; do
+		case "$subj" in ''|'#'*) continue ;; esac
+		for f in $paths; do
+			mkdir -p "$TREE/$(dirname "$f")"
+			cp "$TOP/$f" "$TREE/$f"
+			gitt add -f "$f"
+			listed="$listed $f"
+		done
+		gitt commit -q -m "$subj"
+	done <"$TOP/patches/newfiles"
+fi
+for f in $(cd "$TOP" && git ls-files -- $(ls -d "$TOP"/*/ | xargs -n1 basename | grep -v -e workspace -e patches -e base)); do
+	case " $listed " in *" $f "*) continue ;; esac
+	case "$f" in kernel/configs/hmm_p2p_*) continue ;; esac
+	die "$f is ours but no group of patches/newfiles names it"
+done
+n=$(git -C "$TREE" rev-list --count hmmp2p-base..HEAD)
+git -C "$TREE" format-patch -q --cover-letter --no-signature -o "$OUTD" hmmp2p-base..HEAD
+if [ -f "$TOP/patches/cover-letter.txt" ] && [ "$n" -gt 0 ]; then
+	python3 - "$OUTD"/0000-cover-letter.patch "$TOP/patches/cover-letter.txt" <<'PY'
+import sys
+p, c = sys.argv[1], open(sys.argv[2]).read().split("\n", 1)
+s = open(p).read()
+s = s.replace("*** SUBJECT HERE ***", c[0].strip()).replace("*** BLURB HERE ***", c[1].strip())
+open(p, "w").write(s)
+PY
+fi
+log "series: $n patches and a cover letter in $OUTD"
+if [ $check = 1 ]; then
+	fails=0
+	for c in $(git -C "$TREE" rev-list --reverse hmmp2p-base..HEAD); do
+		git -C "$TREE" checkout -q "$c"
+		s=$(git -C "$TREE" log -1 --format=%s)
+		mkdir -p "$WORK/out-series"
+		[ -f "$WORK/out-series/.config" ] || cp "$KOUT/.config" "$WORK/out-series/.config"
+		if inroot make -C "$TREE" O="$WORK/out-series" LLVM=1 CC="ccache clang" -j"$JOBS" \
+			olddefconfig bzImage modules >"$WORK/out-series/build-$c.log" 2>&1; then
+			log "series: builds: $s"
+		else
+			log "series: BUILD FAILS: $s (see $WORK/out-series/build-$c.log)"; fails=1
+		fi
+	done
+	[ $fails = 0 ] || die "some prefixes of the series do not build"
+	log "series: every prefix builds"
+fi
