@@ -84,9 +84,14 @@ def parse_tap(text):
 
 def main():
     rdir = sys.argv[1]
-    console = open(os.path.join(rdir, "console.log"), errors="replace").read()
     suites = {}
     problems = []
+    cpath = os.path.join(rdir, "console.log")
+    if os.path.exists(cpath):
+        console = open(cpath, errors="replace").read()
+    else:
+        console = ""
+        problems.append("no console log: the VM did not run")
     ktap = ["KTAP version 1"]
 
     def add(suite, status, name, directive):

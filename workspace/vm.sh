@@ -25,7 +25,7 @@ make_initramfs() {
 	cp "$ROOT/usr/bin/busybox" "$d/bin/busybox"
 	cp "$TOP/workspace/guest/init" "$d/init"
 	chmod +x "$d/init"
-	(cd "$d" && find . | cpio -o -H newc --quiet | gzip -1) >"$WORK/initramfs.cpio.gz"
+	(cd "$d" && inroot sh -c 'find . | cpio -o -H newc --quiet | gzip -1') >"$WORK/initramfs.cpio.gz"
 }
 
 qemu_cmd() {
@@ -62,7 +62,7 @@ run)
 	mkdir -p "$WORK/results" "$(dirname "$console")"
 	rm -rf "$WORK/guest" && cp -r "$TOP/workspace/guest" "$WORK/guest"
 	make_initramfs
-	qemu_cmd "$CMDLINE hmmp2p.run=$script hmmp2p.out=$(basename "$KOUT")"
+	qemu_cmd "$CMDLINE hmmp2p.run=$script hmmp2p.out=$(basename "$KOUT")${SUITES:+ hmmp2p.suites=$SUITES}"
 	t0=$SECONDS
 	set +e
 	inroot timeout --foreground -k 10 "$VM_TIMEOUT" "${QEMU[@]}" </dev/null >"$console" 2>&1

@@ -35,30 +35,30 @@ rxe_smoke() {
 		not_ok rxe_reports_rc_odp_caps "$(printf '%s\n' "$caps" | grep -i -A8 odp)"
 	fi
 	# Server in the background, client against it; both must exit 0.
-	timeout 60 ibv_rc_pingpong -d rxe0 -g "$gid" --odp -n 100 -s 65536 >/tmp/pp-server.log 2>&1 &
+	timeout 60 ibv_rc_pingpong -d rxe0 -g "$gid" --odp -n 100 -s 65536 >$RESULTS/rxe-pingpong-server.guest.log 2>&1 &
 	pid=$!
 	sleep 1
 	rc=0
-	timeout 60 ibv_rc_pingpong -d rxe0 -g "$gid" --odp -n 100 -s 65536 $RXE_IP >/tmp/pp-client.log 2>&1 || rc=$?
+	timeout 60 ibv_rc_pingpong -d rxe0 -g "$gid" --odp -n 100 -s 65536 $RXE_IP >$RESULTS/rxe-pingpong-client.guest.log 2>&1 || rc=$?
 	wait $pid || rc=$((rc + 100))
-	if [ $rc = 0 ] && grep -q 'bytes in' /tmp/pp-client.log; then
+	if [ $rc = 0 ] && grep -q 'bytes in' $RESULTS/rxe-pingpong-client.guest.log; then
 		ok ibv_rc_pingpong_odp
 	else
-		not_ok ibv_rc_pingpong_odp "status $rc" "$(tail -3 /tmp/pp-server.log /tmp/pp-client.log)"
+		not_ok ibv_rc_pingpong_odp "status $rc" "$(tail -3 $RESULTS/rxe-pingpong-server.guest.log $RESULTS/rxe-pingpong-client.guest.log)"
 	fi
 	# perftest RDMA READ with an ODP MR.
-	timeout 60 ib_read_bw -d rxe0 -x "$gid" --odp -n 200 -s 65536 -F >/tmp/rb-server.log 2>&1 &
+	timeout 60 ib_read_bw -d rxe0 -x "$gid" --odp -n 200 -s 65536 -F >$RESULTS/rxe-read-bw-server.guest.log 2>&1 &
 	pid=$!
 	sleep 1
 	rc=0
-	timeout 60 ib_read_bw -d rxe0 -x "$gid" --odp -n 200 -s 65536 -F $RXE_IP >/tmp/rb-client.log 2>&1 || rc=$?
+	timeout 60 ib_read_bw -d rxe0 -x "$gid" --odp -n 200 -s 65536 -F $RXE_IP >$RESULTS/rxe-read-bw-client.guest.log 2>&1 || rc=$?
 	wait $pid || true
-	if grep -q "Can't produce a report" /tmp/rb-client.log /tmp/rb-server.log; then
+	if grep -q "Can't produce a report" $RESULTS/rxe-read-bw-client.guest.log $RESULTS/rxe-read-bw-server.guest.log; then
 		ok perftest_ib_read_bw_odp SKIP "perftest cannot calibrate the TSC in this VM"
-	elif [ $rc = 0 ] && grep -q '65536' /tmp/rb-client.log; then
+	elif [ $rc = 0 ] && grep -q '65536' $RESULTS/rxe-read-bw-client.guest.log; then
 		ok perftest_ib_read_bw_odp
 	else
-		not_ok perftest_ib_read_bw_odp "status $rc" "$(tail -5 /tmp/rb-client.log)"
+		not_ok perftest_ib_read_bw_odp "status $rc" "$(tail -5 $RESULTS/rxe-read-bw-client.guest.log)"
 	fi
 	if rdma link delete rxe0 && kmod -r rdma_rxe; then
 		ok rxe_teardown
