@@ -31,10 +31,10 @@ if [ -n "$cfiles" ]; then
 	log "lint: kernel-doc on $(echo "$cfiles" | wc -l) C files"
 	for f in $cfiles; do
 		[ -f "$f" ] || continue
-		now=$(inroot scripts/kernel-doc -none -Wall "$f" 2>&1 | sed 's/:[0-9]*:/:/' | sort)
+		now=$(inroot scripts/kernel-doc -none -Wall "$f" 2>&1 | sed -E 's/:[0-9]+//' | sort)
 		before=$(git show "hmmp2p-base:$f" 2>/dev/null >$WORK/kdoc-base.tmp.c && \
 			inroot scripts/kernel-doc -none -Wall $WORK/kdoc-base.tmp.c 2>&1 | \
-			sed "s|$WORK/kdoc-base.tmp.c|$f|; s/:[0-9]*:/:/" | sort || true)
+			sed -E "s|$WORK/kdoc-base.tmp.c|$f|; s/:[0-9]+//" | sort || true)
 		new=$(comm -23 <(echo "$now") <(echo "$before") | grep -v '^$' || true)
 		[ -z "$new" ] || { printf 'kernel-doc: %s\n' "$new"; fail=1; }
 	done

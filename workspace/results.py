@@ -143,11 +143,17 @@ def main():
             if not m:
                 problems.append("hmm-tests: no '# Totals' line (the run did not finish)")
 
+    seen = {}
     for line in console.splitlines():
         for rx, what in CONSOLE_PROBLEMS:
             if rx.search(line):
-                problems.append(f"console: {what}: {line.strip()}")
+                key = f"console: {what}: {line.strip()}"
+                if key not in seen:
+                    seen[key] = 0
+                    problems.append(key)
+                seen[key] += 1
                 break
+    problems = [p + (f" (x{seen[p]})" if seen.get(p, 1) > 1 else "") for p in problems]
 
     passed = sum(s["passed"] for s in suites.values())
     failed = sum(s["failed"] for s in suites.values())
