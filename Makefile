@@ -36,7 +36,7 @@ series:
 	@$(W)/setup-toolchain.sh && $(W)/series.sh
 
 check-series:
-	@$(W)/setup-toolchain.sh && $(W)/series.sh --check-builds
+	@$(W)/setup-toolchain.sh && $(W)/series.sh --check-builds $(if $(filter 1,$(CHECK_TESTS)),--test)
 
 clean:
 	rm -rf build

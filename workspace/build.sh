@@ -93,6 +93,7 @@ build_start "$@"
 case "${1:-all}" in
 config) do_config ;;
 kernel) do_config; do_kernel ;;
+kernel-asis) do_kernel ;;	# keep $KOUT/.config as it is (series.sh)
 selftests) do_selftests ;;
 all) do_config; do_kernel; do_selftests ;;
 *) echo "usage: $0 [config|kernel|selftests|all]" >&2; exit 2 ;;

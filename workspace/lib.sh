@@ -15,8 +15,10 @@ CCACHE_DIR_HOST=$CACHE/ccache
 DOWNLOADS=$CACHE/downloads
 SHARED=${HMMP2P_SHARED:-$TOP/../shared}
 WORK=$TOP/build
-KSRC=$WORK/linux
-if [ "${DEBUG:-0}" = 1 ]; then
+KSRC=${HMMP2P_KSRC:-$WORK/linux}
+if [ -n "${HMMP2P_KOUT:-}" ]; then
+	KOUT=$HMMP2P_KOUT
+elif [ "${DEBUG:-0}" = 1 ]; then
 	KOUT=$WORK/out-debug
 else
 	KOUT=$WORK/out

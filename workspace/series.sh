@@ -3,7 +3,10 @@
 # `make series`: write the upstreamable series into build/series: the
 # patches of patches/ followed by one patch per group of our whole files
 # (patches/newfiles), with the cover letter of patches/cover-letter.txt.
-# `make check-series` (--check-builds) also builds every prefix of it.
+# `make check-series` (--check-builds) also builds every prefix of it;
+# with --test (CHECK_TESTS=1 make check-series) it also boots each prefix,
+# runs hmm-tests and fails if a case that passed at the previous prefix
+# fails at this one.
 #
 # patches/newfiles: one line per group, "SUBJECT<TAB>PATH PATH...".  Our
 # files that only serve the workspace (kernel/configs/hmm_p2p_*.config) are
@@ -12,7 +15,14 @@
 OUTD=$WORK/series
 TREE=$WORK/series-tree
 check=0
-[ "${1:-}" = --check-builds ] && check=1
+tests=${CHECK_TESTS:-0}
+for a in "$@"; do
+	case "$a" in
+	--check-builds) check=1 ;;
+	--test) tests=1 ;;
+	*) die "usage: $0 [--check-builds [--test]]" ;;
+	esac
+done
 
 "$TOP/workspace/worktree.sh" ensure >/dev/null
 rm -rf "$TREE" "$OUTD" && mkdir -p "$OUTD"
@@ -54,7 +64,9 @@ fi
 log "series: $n patches and a cover letter in $OUTD"
 if [ $check = 1 ]; then
 	fails=0
-	for c in $(git -C "$TREE" rev-list --reverse hmmp2p-base..HEAD); do
+	# With --test the base itself comes first: it is the reference.
+	for c in $([ $tests = 1 ] && git -C "$TREE" rev-parse hmmp2p-base) \
+		$(git -C "$TREE" rev-list --reverse hmmp2p-base..HEAD); do
 		git -C "$TREE" checkout -q "$c"
 		s=$(git -C "$TREE" log -1 --format=%s)
 		mkdir -p "$WORK/out-series"
@@ -64,7 +76,24 @@ if [ $check = 1 ]; then
 			log "series: builds: $s"
 		else
 			log "series: BUILD FAILS: $s (see $WORK/out-series/build-$c.log)"; fails=1
+			continue
 		fi
+		[ $tests = 1 ] || continue
+		HMMP2P_KSRC=$TREE HMMP2P_KOUT=$WORK/out-series "$TOP/workspace/build.sh" kernel-asis >/dev/null &&
+			HMMP2P_KSRC=$TREE HMMP2P_KOUT=$WORK/out-series "$TOP/workspace/build.sh" selftests >/dev/null ||
+			{ log "series: cannot build modules or hmm-tests at $s"; fails=1; continue; }
+		SUITES=hmm_tests HMMP2P_KOUT=$WORK/out-series "$TOP/workspace/vm.sh" run run-tests.sh \
+			"$WORK/out-series/console-$c.log" >/dev/null 2>&1 || true
+		grep -E '^ok ' "$WORK/results/hmm-tests.tap" | cut -d' ' -f3 | sort >"$WORK/out-series/pass-$c"
+		cp "$WORK/results/hmm-tests.tap" "$WORK/out-series/hmm-tests-$c.tap"
+		npass=$(wc -l <"$WORK/out-series/pass-$c")
+		nfail=$(grep -c '^not ok ' "$WORK/results/hmm-tests.tap" || true)
+		log "series:   hmm-tests: $npass passed, $nfail failed"
+		if [ -n "${prev:-}" ]; then
+			lost=$(comm -23 "$WORK/out-series/pass-$prev" "$WORK/out-series/pass-$c")
+			[ -z "$lost" ] || { log "series:   REGRESSION: $(echo $lost)"; fails=1; }
+		fi
+		prev=$c
 	done
 	[ $fails = 0 ] || die "some prefixes of the series do not build"
 	log "series: every prefix builds"
