@@ -15,12 +15,30 @@ rxe_gid_index() { # the GID index of the IPv4-mapped RoCE v2 GID of RXE_IP
 	done
 	return 1
 }
+# Wait (up to 30 s) until a server listens on TCP port $1: under TCG on a
+# slow host, a fixed sleep is not enough.
+wait_listen() {
+	local i
+	for i in $(seq 150); do
+		ss -ltn 2>/dev/null | grep -q ":$1 " && return 0
+		sleep 0.2
+	done
+	return 1
+}
 rxe_smoke() {
-	local gid caps out pid rc
+	local gid caps out pid rc i
 	suite_begin rxe_smoke
 	ip addr add $RXE_IP/24 dev dummy0 && ip link set dummy0 up
 	kmod rdma_rxe
-	if out=$(rdma link add rxe0 type rxe netdev dummy0 2>&1) && sleep 1 && gid=$(rxe_gid_index); then
+	gid=
+	if out=$(rdma link add rxe0 type rxe netdev dummy0 2>&1); then
+		# The GID table fills in asynchronously.
+		for i in $(seq 50); do
+			gid=$(rxe_gid_index) && break
+			sleep 0.2
+		done
+	fi
+	if [ -n "$gid" ]; then
 		ok rdma_link_add_rxe0
 	else
 		not_ok rdma_link_add_rxe0 "$out" "$(rdma link show 2>&1)"
@@ -37,7 +55,7 @@ rxe_smoke() {
 	# Server in the background, client against it; both must exit 0.
 	timeout 60 ibv_rc_pingpong -d rxe0 -g "$gid" --odp -n 100 -s 65536 >$RESULTS/rxe-pingpong-server.guest.log 2>&1 &
 	pid=$!
-	sleep 1
+	wait_listen 18515
 	rc=0
 	timeout 60 ibv_rc_pingpong -d rxe0 -g "$gid" --odp -n 100 -s 65536 $RXE_IP >$RESULTS/rxe-pingpong-client.guest.log 2>&1 || rc=$?
 	wait $pid || rc=$((rc + 100))
@@ -49,7 +67,7 @@ rxe_smoke() {
 	# perftest RDMA READ with an ODP MR.
 	timeout 60 ib_read_bw -d rxe0 -x "$gid" --odp -n 200 -s 65536 -F >$RESULTS/rxe-read-bw-server.guest.log 2>&1 &
 	pid=$!
-	sleep 1
+	wait_listen 18515
 	rc=0
 	timeout 60 ib_read_bw -d rxe0 -x "$gid" --odp -n 200 -s 65536 -F $RXE_IP >$RESULTS/rxe-read-bw-client.guest.log 2>&1 || rc=$?
 	wait $pid || true
