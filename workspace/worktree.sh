@@ -37,10 +37,12 @@ fetch_base() {
 	[ -x "$ROOT/usr/bin/apt-get" ] || die "no build root: run 'make toolchain' first"
 	root_mounts
 	echo "deb http://deb.debian.org/debian $SUITE main" >"$ROOT/etc/apt/sources.list.d/hmmp2p-base.list"
-	rm -rf "$DOWNLOADS/deb" && mkdir -p "$DOWNLOADS/deb"
-	chroot "$ROOT" sh -c "apt-get update -qq && cd '$DOWNLOADS/deb' && apt-get download -qq '$PACKAGE/$SUITE'" >&2 ||
+	# Download inside the build root (apt runs there), then keep the
+	# tarball in $DOWNLOADS.
+	rm -rf "$ROOT/var/cache/hmmp2p-deb" && mkdir -p "$ROOT/var/cache/hmmp2p-deb"
+	chroot "$ROOT" sh -c "apt-get update -qq && cd /var/cache/hmmp2p-deb && apt-get download -qq '$PACKAGE/$SUITE'" >&2 ||
 		die "apt-get download $PACKAGE failed"
-	deb=$(ls "$DOWNLOADS"/deb/*.deb)
+	deb=$(ls "$ROOT"/var/cache/hmmp2p-deb/*.deb)
 	v=$(dpkg-deb -f "$deb" Version)
 	log "base: apt got $PACKAGE version $v (pinned: $VERSION)"
 	[ "$v" = "$VERSION" ] || die "apt served $PACKAGE $v, the series is pinned to $VERSION"
@@ -48,6 +50,7 @@ fetch_base() {
 	echo "$SHA256  $f.tmp" | sha256sum -c --status ||
 		die "tarball from $PACKAGE $v does not match the pinned sha256"
 	mv "$f.tmp" "$f"
+	rm -rf "$ROOT/var/cache/hmmp2p-deb"
 	echo "$f"
 }
 
