@@ -25,6 +25,20 @@ else
 fi
 JOBS=${JOBS:-$(nproc)}
 
+# Our whole files: the repository's files (tracked, or new and not ignored)
+# under a kernel top-level folder.  worktree.sh copies them into the work
+# tree, series.sh turns them into patches, lint.sh checks them.
+KDIRS="arch block certs crypto Documentation drivers fs include init io_uring ipc
+kernel lib LICENSES mm net rust samples scripts security sound tools usr virt"
+our_files() {
+	local d
+	for d in $KDIRS; do
+		if [ -e "$TOP/$d" ]; then
+			git -C "$TOP" ls-files --cached --others --exclude-standard -- "$d"
+		fi
+	done
+}
+
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 

@@ -14,8 +14,7 @@ for p in $(grep -v -e '^#' -e '^$' "$TOP/patches/series" || true); do
 		{ printf '%s\n' "$out"; fail=1; }
 done
 
-ours=$(cd "$TOP" && git ls-files --cached --others --exclude-standard -- \
-	'*.c' '*.h' '*.rs' | grep -v '^workspace/' || true)
+ours=$(our_files | grep -E '\.(c|h|rs)$' || true)
 if [ -n "$ours" ]; then
 	log "lint: checkpatch --strict on $(echo "$ours" | wc -l) of our files"
 	for f in $ours; do

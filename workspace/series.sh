@@ -45,7 +45,7 @@ if [ -f "$TOP/patches/newfiles" ]; then
 		gitt commit -q -m "$subj"
 	done <"$TOP/patches/newfiles"
 fi
-for f in $(cd "$TOP" && git ls-files -- $(ls -d "$TOP"/*/ | xargs -n1 basename | grep -v -e workspace -e patches -e base)); do
+for f in $(our_files); do
 	case " $listed " in *" $f "*) continue ;; esac
 	case "$f" in kernel/configs/hmm_p2p_*) continue ;; esac
 	die "$f is ours but no group of patches/newfiles names it"

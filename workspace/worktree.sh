@@ -18,8 +18,6 @@
 # shellcheck disable=SC1091
 . "$TOP/base/BASE"
 BASE_DATE="2026-01-01T00:00:00Z"
-KDIRS="arch block certs crypto Documentation drivers fs include init io_uring ipc
-kernel lib LICENSES mm net rust samples scripts security sound tools usr virt"
 
 fetch_base() {
 	local f=$DOWNLOADS/$TARBALL deb v
@@ -56,16 +54,6 @@ fetch_base() {
 
 series_files() {
 	grep -v -e '^#' -e '^[[:space:]]*$' "$TOP/patches/series" 2>/dev/null || true
-}
-
-# Tracked files of the repository that live at kernel paths.
-our_files() {
-	local d
-	cd "$TOP"
-	for d in $KDIRS; do
-		if [ -e "$d" ]; then git ls-files --cached --others --exclude-standard -- "$d"; fi
-	done
-	cd - >/dev/null
 }
 
 repo_hash() {
