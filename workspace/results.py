@@ -2,9 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0
 """Merge the results of one test boot into build/results/.
 
+Usage: results.py RESULTS_DIR KUNIT_PY
+
 Inputs (in RESULTS_DIR): console.log (the guest's serial console, with the
-KUnit output of the boot), kunit.json (kunit.py parse --json of the KUnit
-part, written by test.sh) and one <suite>.tap per guest suite.
+KUnit output of the boot) and one <suite>.tap per guest suite.  The KUnit
+part of the console goes to kunit.ktap and is parsed by the kernel's
+kunit.py (KUNIT_PY) into kunit.json and kunit.txt.
 Outputs: ktap.log (all results as one KTAP log), summary.json, and on stdout
 the per-test result lines, a per-suite table and the final line
 "N passed, N failed, N skipped".  Exits 1 on any failure, missing result or
@@ -13,6 +16,7 @@ kernel problem report in the console log.
 import json
 import os
 import re
+import subprocess
 import sys
 
 GUEST_SUITES = ["pci_topology", "hmm-tests", "rxe_smoke"]
@@ -83,7 +87,8 @@ def parse_tap(text):
 
 
 def main():
-    rdir = sys.argv[1]
+    # Absolute: kunit.py changes into the kernel tree.
+    rdir = os.path.abspath(sys.argv[1])
     suites = {}
     problems = []
     cpath = os.path.join(rdir, "console.log")
@@ -108,6 +113,15 @@ def main():
 
     # KUnit, as parsed by the kernel's kunit.py.
     kpath = os.path.join(rdir, "kunit.json")
+    if os.path.exists(kpath):
+        os.unlink(kpath)
+    kt = kunit_block(console) or ""
+    open(os.path.join(rdir, "kunit.ktap"), "w").write(kt)
+    if kt:
+        with open(os.path.join(rdir, "kunit.txt"), "w") as out:
+            subprocess.run([sys.executable, os.path.abspath(sys.argv[2]), "parse", "--json=" + kpath,
+                            os.path.join(rdir, "kunit.ktap")],
+                           stdout=out, stderr=subprocess.STDOUT, check=False)
     if os.path.exists(kpath) and os.path.getsize(kpath):
         kj = json.load(open(kpath))
         n = 0
@@ -119,8 +133,6 @@ def main():
             problems.append("KUnit: no test cases in the boot log")
     else:
         problems.append("KUnit: no KUnit results in the boot log")
-    kt = open(os.path.join(rdir, "kunit.ktap")).read() if os.path.exists(
-        os.path.join(rdir, "kunit.ktap")) else ""
     ktap.append("# KUnit (built in, run at boot)")
     ktap += ["    " + l for l in kt.splitlines()]
 

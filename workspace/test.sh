@@ -17,14 +17,8 @@ t1=$SECONDS
 vmrc=0
 "$TOP/workspace/vm.sh" run run-tests.sh "$R/console.log" || vmrc=$?
 tv=$((SECONDS - t1))
-[ -f "$R/console.log" ] && inroot python3 -B -c 'import sys; sys.path.insert(0, sys.argv[1]); import results; b = results.kunit_block(open(sys.argv[2] + "/console.log", errors="replace").read()); open(sys.argv[2] + "/kunit.ktap", "w").write(b or "")' \
-	"$TOP/workspace" "$R" || true
-if [ -s "$R/kunit.ktap" ]; then
-	inroot python3 "$KSRC/tools/testing/kunit/kunit.py" parse --json="$R/kunit.json" \
-		"$R/kunit.ktap" >"$R/kunit.txt" 2>&1 || true
-fi
 rc=0
-inroot python3 "$TOP/workspace/results.py" "$R" || rc=$?
+inroot python3 "$TOP/workspace/results.py" "$R" "$KSRC/tools/testing/kunit/kunit.py" || rc=$?
 log "build $tb s, VM run $tv s; results: $R/{ktap.log,summary.json,console.log}"
 if [ "$vmrc" -ne 0 ] && [ "$rc" -eq 0 ]; then
 	echo "error: the guest reported status $vmrc" >&2

@@ -29,16 +29,6 @@ not_ok() {
 	[ $# -gt 0 ] && printf '# %s\n' "$@" >>"$SUITE_BODY"
 	tail -1 "$SUITE_BODY" >&2
 }
-# check NAME command...: ok if the command succeeds, its output goes to the log
-check() {
-	local name=$1 out
-	shift
-	if out=$("$@" 2>&1); then
-		ok "$name"
-	else
-		not_ok "$name" "command failed: $*" "$(printf '%s\n' "$out" | tail -5)"
-	fi
-}
 suite_end() {
 	{
 		echo "KTAP version 1"
