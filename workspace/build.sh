@@ -87,6 +87,15 @@ do_selftests() {
 	cp "$KSRC/tools/testing/selftests/mm/test_hmm.sh" "$out/mm/"
 }
 
+# Userspace benchmarks of the workspace (workspace/bench), static.
+do_bench() {
+	mkdir -p "$KOUT/bench"
+	log "bench: hmm-bench (static)"
+	inroot gcc -static -O2 -Wall -I"$KSRC" -isystem "$KOUT/usr/include" \
+		-o "$KOUT/bench/hmm-bench" "$TOP/workspace/bench/hmm-bench.c" \
+		>>"$KOUT/build.log" 2>&1 || die "building hmm-bench failed, see $KOUT/build.log"
+}
+
 build_start() { echo "=== $(date) build.sh $*" >>"$KOUT/build.log"; }
 mkdir -p "$KOUT"
 build_start "$@"
@@ -95,6 +104,7 @@ config) do_config ;;
 kernel) do_config; do_kernel ;;
 kernel-asis) do_kernel ;;	# keep $KOUT/.config as it is (series.sh)
 selftests) do_selftests ;;
-all) do_config; do_kernel; do_selftests ;;
-*) echo "usage: $0 [config|kernel|selftests|all]" >&2; exit 2 ;;
+bench) do_bench ;;
+all) do_config; do_kernel; do_selftests; do_bench ;;
+*) echo "usage: $0 [config|kernel|kernel-asis|selftests|bench|all]" >&2; exit 2 ;;
 esac

@@ -23,6 +23,11 @@ VM_TIMEOUT=${VM_TIMEOUT:-2400}
 # time: page migration, the bulk of hmm-tests, runs twice as fast
 # (benchmark_thp_migration: 20 s -> 11 s of its 120 s harness timeout).
 VM_CPU=${VM_CPU:-max,erms=off,fsrm=off}
+# Guest RAM, and a layout knob for the narrow-physical-address-space
+# reproducer: VM_P2P=0 leaves out the PCIe switch and the ivshmem devices,
+# VM_QEMU_EXTRA adds QEMU arguments, VM_APPEND kernel arguments.
+VM_MEM=${VM_MEM:-4G}
+VM_P2P=${VM_P2P:-1}
 
 make_initramfs() {
 	local d=$WORK/initramfs
@@ -35,14 +40,16 @@ make_initramfs() {
 
 qemu_cmd() {
 	local append=$1
-	QEMU=(qemu-system-x86_64 -machine q35 -accel tcg,thread=${VM_TCG_THREAD:-multi} ${VM_ICOUNT:+-icount $VM_ICOUNT} -cpu "$VM_CPU" -smp 2 -m 4G
+	QEMU=(qemu-system-x86_64 -machine q35 -accel tcg,thread=${VM_TCG_THREAD:-multi} ${VM_ICOUNT:+-icount $VM_ICOUNT} -cpu "$VM_CPU" -smp 2 -m "$VM_MEM"
 		-kernel "$BZIMAGE" -initrd "$WORK/initramfs.cpio.gz"
-		-append "$append" -nographic -no-reboot -vga none -nic none
+		-append "$append${VM_APPEND:+ $VM_APPEND}" -nographic -no-reboot -vga none -nic none
 		-fsdev local,id=work,path="$WORK",security_model=none
 		-device virtio-9p-pci,fsdev=work,mount_tag=work
 		-fsdev local,id=sysroot,path=/,security_model=none,readonly=on
 		-device virtio-9p-pci,fsdev=sysroot,mount_tag=sysroot
-		-device pcie-root-port,id=rp1,bus=pcie.0,chassis=1,slot=1
+		${VM_QEMU_EXTRA:-})
+	[ "$VM_P2P" = 1 ] || return 0
+	QEMU+=(-device pcie-root-port,id=rp1,bus=pcie.0,chassis=1,slot=1
 		-device x3130-upstream,id=up1,bus=rp1
 		-device xio3130-downstream,id=dn1,bus=up1,chassis=2,slot=0
 		-device xio3130-downstream,id=dn2,bus=up1,chassis=3,slot=0
