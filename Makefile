@@ -3,7 +3,8 @@
 # setup (build root, work tree, build) when something is missing.
 W := workspace
 
-.PHONY: demo test build toolchain worktree export sync shell lint series check-series clean
+.PHONY: demo test build toolchain worktree export sync shell lint series check-series \
+	repro-phys bench-devpriv clean
 
 demo:
 	@$(W)/demo.sh
@@ -37,6 +38,15 @@ series:
 
 check-series:
 	@$(W)/setup-toolchain.sh && $(W)/series.sh --check-builds $(if $(filter 1,$(CHECK_TESTS)),--test)
+
+# A guest whose physical address space has no room for device-private
+# memory: the unpatched base fails to register it, the series does not.
+repro-phys:
+	@$(W)/setup-toolchain.sh && $(W)/worktree.sh ensure && $(W)/build.sh all && $(W)/repro-phys.sh
+
+# hmm_range_fault() and registration costs, base against series.
+bench-devpriv:
+	@$(W)/setup-toolchain.sh && $(W)/worktree.sh ensure && $(W)/build.sh all && $(W)/bench-devpriv.sh
 
 clean:
 	rm -rf build

@@ -3,16 +3,31 @@
 # What the device-private index space costs: hmm_range_fault() ns/page on
 # RAM and on owned device-private memory, and the time and memory that
 # registering device-private memory takes, on the unpatched base and on the
-# series, same config, same guest.  Prints a table; the raw numbers are in
+# series, same config, same guest.  The series is measured in $WORK/out-bench,
+# built from the test config without CONFIG_DEBUG_DEVICE_PRIVATE_PFN (a debug
+# option that makes every page_to_pfn() a function call; the base does not
+# have it).  Prints a table; the raw numbers are in
 # $WORK/results/bench-devpriv-{base,series}.txt and the table in
 # $WORK/results/bench-devpriv.txt.
 . "$(dirname "$0")/lib.sh"
 
 [ -x "$KOUT/bench/hmm-bench" ] || die "build the series first (make build)"
 "$TOP/workspace/base-kernel.sh"
+BENCH_OUT=$WORK/out-bench
+mkdir -p "$BENCH_OUT"
+cp "$KOUT/.config" "$BENCH_OUT/.config.new"
+inroot "$KSRC/scripts/config" --file "$BENCH_OUT/.config.new" \
+	--disable DEBUG_DEVICE_PRIVATE_PFN
+cmp -s "$BENCH_OUT/.config.new" "$BENCH_OUT/.config" ||
+	mv "$BENCH_OUT/.config.new" "$BENCH_OUT/.config"
+rm -f "$BENCH_OUT/.config.new"
+inroot make -C "$KSRC" O="$BENCH_OUT" LLVM=1 CC="ccache clang" olddefconfig \
+	>>"$BENCH_OUT/build.log" 2>&1 || die "olddefconfig failed in $BENCH_OUT"
+HMMP2P_KOUT=$BENCH_OUT "$TOP/workspace/build.sh" kernel-asis
+HMMP2P_KOUT=$BENCH_OUT "$TOP/workspace/build.sh" bench
 export SUITES=
 for k in base series; do
-	out=$KOUT
+	out=$BENCH_OUT
 	[ $k = base ] && out=$WORK/out-base
 	log "bench: $k kernel"
 	HMMP2P_KOUT=$out "$TOP/workspace/vm.sh" run bench-devpriv.sh \

@@ -16,7 +16,7 @@ BASE_OUT=$WORK/out-base
 export VM_MEM=2G VM_P2P=0
 export VM_CPU="${VM_CPU:-max,erms=off,fsrm=off},phys-bits=32"
 export VM_QEMU_EXTRA="-global q35-pcihost.pci-hole64-size=0"
-export VM_APPEND="${REPRO_APPEND:-memmap=0x30000000\$0x80000000 memmap=0x20000000\$0xc0000000}"
+export VM_APPEND="${REPRO_APPEND:-memmap=0x30000000\$0x80000000 memmap=0x30000000\$0xc0000000}"
 export SUITES=
 
 [ -f "$KOUT/arch/x86/boot/bzImage" ] && [ -x "$KOUT/selftests/mm/hmm-tests" ] ||
@@ -35,13 +35,14 @@ for k in base series; do
 	cp "$WORK/results/narrow-phys.tap" "$WORK/results/narrow-phys-$k.tap" 2>/dev/null || true
 	cp "$WORK/results/narrow-phys.guest.log" "$WORK/results/narrow-phys-$k.guest.log" 2>/dev/null || true
 	sed -n '2p' "$WORK/results/narrow-phys-$k.guest.log" 2>/dev/null | sed "s/^# /repro: $k: /"
+	mib=$(( $(grep -c '^added new 256 MB chunk' "$WORK/results/narrow-phys-$k.console.log" || true) * 256 ))
 	if grep -q '^ok 1 ' "$WORK/results/narrow-phys-$k.tap" 2>/dev/null; then
-		log "repro: $k: registering and migrating to 256 MiB of device-private memory: ok"
+		log "repro: $k: test_hmm registered $mib MiB of device-private memory, hmm-tests migrate: ok"
 		res=ok
 	else
-		log "repro: $k: registering and migrating to 256 MiB of device-private memory: FAILED"
-		grep -E 'hmm_dmirror|added new|migrate|ENOMEM|# ' \
-			"$WORK/results/narrow-phys-$k.console.log" | grep -v '^#   ' | tail -4 | sed 's/^/repro:   /'
+		log "repro: $k: test_hmm registered $mib MiB of device-private memory, then: FAILED"
+		grep -E 'modprobe: ERROR|not ok|Expected|hmm_dmirror' \
+			"$WORK/results/narrow-phys-$k.console.log" | tail -3 | sed 's/^/repro:   /'
 		res=failed
 	fi
 	eval "res_$k=$res"

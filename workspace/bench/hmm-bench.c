@@ -8,11 +8,9 @@
  *                                  which walks without faulting) over MIB MiB of
  *                                  populated RAM, then over the same range once
  *                                  it has migrated to DEV's device-private memory
- *   hmm-bench register DEV         time and memory of the first migration to a
- *                                  freshly loaded test_hmm device, which
- *                                  registers a 256 MiB chunk, minus a second one
  *
- * Output lines are "name value unit", one measurement per line.
+ * Output lines are "name value unit", one measurement per line.  Registration
+ * is measured by the guest script around loading test_hmm.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -47,21 +45,6 @@ static int cmd(int fd, unsigned long req, void *addr, void *mirror,
 		if (errno != EINTR)
 			return -errno;
 	return 0;
-}
-
-static long mem_free_kib(void)
-{
-	char line[128];
-	long v = -1;
-	FILE *f = fopen("/proc/meminfo", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "MemFree: %ld kB", &v) == 1)
-			break;
-	fclose(f);
-	return v;
 }
 
 static int bench_fault(int fd, unsigned long mib, int reps)
@@ -112,41 +95,12 @@ static int bench_fault(int fd, unsigned long mib, int reps)
 	return 0;
 }
 
-static int bench_register(int fd)
-{
-	unsigned char *buf, mirror[2 * 4096];
-	double t0, t1, t2;
-	long m0, m1;
-	int ret;
-
-	buf = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (buf == MAP_FAILED)
-		return -ENOMEM;
-	memset(buf, 1, 2 * 4096);
-	m0 = mem_free_kib();
-	t0 = now_ns();
-	ret = cmd(fd, HMM_DMIRROR_MIGRATE_TO_DEV, buf, mirror, 1);
-	t1 = now_ns();
-	if (ret)
-		return ret;
-	m1 = mem_free_kib();
-	ret = cmd(fd, HMM_DMIRROR_MIGRATE_TO_DEV, buf + 4096, mirror, 1);
-	t2 = now_ns();
-	if (ret)
-		return ret;
-	/* The first migration registered a 256 MiB chunk; the second didn't. */
-	printf("register_256mib_us %.1f us\n", ((t1 - t0) - (t2 - t1)) / 1e3);
-	printf("register_mem_kib_per_gib %ld KiB\n", (m0 - m1) * 4);
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	int fd, ret;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: %s fault DEV MIB REPS | register DEV\n",
+		fprintf(stderr, "usage: %s fault DEV MIB REPS\n",
 			argv[0]);
 		return 2;
 	}
@@ -158,8 +112,6 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "fault") && argc == 5)
 		ret = bench_fault(fd, strtoul(argv[3], NULL, 0),
 				  atoi(argv[4]));
-	else if (!strcmp(argv[1], "register"))
-		ret = bench_register(fd);
 	else
 		ret = -EINVAL;
 	if (ret)
