@@ -57,7 +57,7 @@ static int bench_fault(int fd, unsigned long mib, int reps)
 {
 	unsigned long size = mib << 20, npages = size / 4096, i;
 	unsigned char *buf, *mirror;
-	int r, ret;
+	int r, ret, zero;
 
 	buf = mmap(NULL, size, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -80,6 +80,25 @@ static int bench_fault(int fd, unsigned long mib, int reps)
 		printf("fault_ram_ns_per_page %.1f ns\n",
 		       (now_ns() - t) / npages / ITERS);
 	}
+	/*
+	 * A control that no patch of the series touches: reading /dev/zero
+	 * into the same buffer (a page fault-free clear_user() of each page).
+	 * A change here is the guest's or the emulator's, not HMM's.
+	 */
+	zero = open("/dev/zero", O_RDONLY);
+	if (zero < 0)
+		return -errno;
+	for (r = 0; r < reps; r++) {
+		double t = now_ns();
+		int it;
+
+		for (it = 0; it < ITERS / 8; it++)
+			if (read(zero, buf, size) != (ssize_t)size)
+				return -EIO;
+		printf("control_read_zero_ns_per_page %.1f ns\n",
+		       (now_ns() - t) / npages / (ITERS / 8));
+	}
+	close(zero);
 
 	ret = cmd(fd, HMM_DMIRROR_MIGRATE_TO_DEV, buf, mirror, npages);
 	if (ret)
