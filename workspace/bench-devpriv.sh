@@ -13,6 +13,9 @@
 
 [ -x "$KOUT/bench/hmm-bench" ] || die "build the series first (make build)"
 "$TOP/workspace/base-kernel.sh"
+# "before": the series without the device-private index space, so that its
+# cost is told apart from that of the patches before it.
+"$TOP/workspace/ref-kernel.sh" before "mm: name device-private pages by an index of their own type"
 BENCH_OUT=$WORK/out-bench
 mkdir -p "$BENCH_OUT"
 cp "$KOUT/.config" "$BENCH_OUT/.config.new"
@@ -29,11 +32,11 @@ export SUITES=
 # BOOTS guest boots per kernel, alternating, so that drift of the host
 # affects both alike; each boot runs 5 rounds of each measurement.
 BOOTS=${BOOTS:-3}
-rm -f "$WORK"/results/bench-devpriv-{base,series}.txt
+rm -f "$WORK"/results/bench-devpriv-{base,before,series}.txt
 for b in $(seq "$BOOTS"); do
-	for k in base series; do
+	for k in base before series; do
 		out=$BENCH_OUT
-		[ $k = base ] && out=$WORK/out-base
+		[ $k = series ] || out=$WORK/out-$k
 		log "bench: $k kernel, boot $b of $BOOTS"
 		HMMP2P_KOUT=$out "$TOP/workspace/vm.sh" run bench-devpriv.sh \
 			"$WORK/results/bench-devpriv-$k-$b.console.log" >/dev/null 2>&1 ||
@@ -44,26 +47,30 @@ done
 python3 - "$WORK/results" <<'PY' | tee "$WORK/results/bench-devpriv.txt"
 import statistics, sys
 d = sys.argv[1]
+kernels = ("base", "before", "series")
 def load(k):
     r = {}
     for line in open(f"{d}/bench-devpriv-{k}.txt"):
         name, val, unit, boot = line.split()
         r.setdefault((name, unit), {}).setdefault(boot, []).append(float(val))
     return r
-b, s = load("base"), load("series")
-# Per boot, the median of its rounds; across boots, the median and range of
-# those: the range is the boot-to-boot noise the change must be compared to.
+data = {k: load(k) for k in kernels}
+# Per boot, the median of its rounds; across boots, the median of those and
+# their range (the boot-to-boot noise the change must be compared to).
 def boots(v):
     return [statistics.median(x) for x in v.values()]
-print(f"{'measure':30} {'base: median [boot medians]':>34} {'series: median [boot medians]':>34} {'change':>8}")
-for key in b:
-    if key not in s:
+def fmt(v):
+    return f"{statistics.median(v):.1f} ({min(v):.1f}-{max(v):.1f})"
+print("base = 7.3.4; before = base + the patches before the index space; series = all")
+print(f"{'measure':34}" + "".join(f"{k:>26}" for k in kernels) + f"{'series/before':>15}")
+for key in data["base"]:
+    if any(key not in data[k] for k in kernels):
         continue
-    bv, sv = boots(b[key]), boots(s[key])
-    bm, sm = statistics.median(bv), statistics.median(sv)
+    v = {k: boots(data[k][key]) for k in kernels}
+    bm, sm = statistics.median(v["before"]), statistics.median(v["series"])
     ch = (sm - bm) / bm * 100 if bm else float("nan")
-    fmt = lambda v: f"{statistics.median(v):.1f} [" + " ".join(f"{x:.1f}" for x in v) + "]"
-    print(f"{key[0] + ' ' + key[1]:30} {fmt(bv):>34} {fmt(sv):>34} {ch:+7.1f}%")
-nb = len(next(iter(b.values())))
-print(f"({nb} boots per kernel, alternating; 5 rounds per boot; fault numbers average 32 walks of 64 MiB)")
+    print(f"{key[0] + ' ' + key[1]:34}" + "".join(f"{fmt(v[k]):>26}" for k in kernels) + f"{ch:+14.1f}%")
+nb = len(next(iter(data["base"].values())))
+print(f"median (range) of {nb} boot medians per kernel, boots alternating; 5 rounds per boot;")
+print("fault numbers average 32 walks of 64 MiB; control: read(/dev/zero) into the same buffer")
 PY
