@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # W=1 build of what the series changes in drivers the test kernel does not
-# build (nouveau, amdkfd, drm_pagemap and drm_gpusvm, xe), on the series and
-# on the base, in $WORK/out-drivers{,-base}; fails on any warning in those
+# build (nouveau, amdkfd, drm_pagemap and drm_gpusvm, xe), and of the core
+# files it changes, on the series and on the base, in $WORK/out-drivers{,-base}; fails on any warning in those
 # files that the base does not have, or on a build error.  powerpc's
 # book3s_hv_uvmem.c needs a powerpc toolchain, which the build root does not
 # have: it is not built.
@@ -11,9 +11,13 @@
 OBJS=(drivers/gpu/drm/nouveau/nouveau_dmem.o drivers/gpu/drm/nouveau/nouveau_svm.o
       drivers/gpu/drm/amd/amdkfd/kfd_migrate.o drivers/gpu/drm/amd/amdkfd/kfd_svm.o
       drivers/gpu/drm/drm_pagemap.o drivers/gpu/drm/drm_gpusvm.o
-      drivers/gpu/drm/xe/xe_svm.o)
+      drivers/gpu/drm/xe/xe_svm.o
+      mm/memremap.o mm/mm_init.o mm/hmm.o mm/migrate.o mm/migrate_device.o
+      mm/rmap.o mm/page_vma_mapped.o mm/huge_memory.o mm/memory.o mm/mprotect.o
+      mm/page_ext.o mm/util.o mm/debug.o mm/damon/ops-common.o
+      fs/proc/task_mmu.o lib/test_hmm.o mm/tests/device_private_kunit.o)
 OPTS=(STAGING DRM_NOUVEAU DRM_NOUVEAU_SVM DRM_AMDGPU HSA_AMD HSA_AMD_SVM
-      DRM_XE DRM_XE_GPUSVM DRM_XE_PAGEMAP)
+      DRM_XE DRM_XE_GPUSVM DRM_XE_PAGEMAP PAGE_OWNER DAMON DAMON_VADDR DAMON_PADDR)
 
 build_objs() {	# SRC OUT
 	local src=$1 out=$2 o
@@ -39,8 +43,11 @@ build_objs "$KSRC" "$WORK/out-drivers" || { tail -30 "$WORK/out-drivers/lint.log
 git -C "$WORK/series-tree" checkout -q hmmp2p-base
 log "lint-drivers: the same on the base"
 build_objs "$WORK/series-tree" "$WORK/out-drivers-base" || true
-warn() { grep -E '(warning|error):' "$1" | grep -E 'nouveau_(dmem|svm)|kfd_(migrate|svm)|drm_(pagemap|gpusvm)|xe_svm' |
-	sed -E 's/:[0-9]+:[0-9]+:/:/; s|^.*/drivers/|drivers/|' | sort -u || true; }
+# Warnings in the files of OBJS (or their headers of the same name), with
+# line numbers and the tree's path taken out.
+files_re=$(printf '%s\n' "${OBJS[@]}" | sed 's|.*/||; s|\.o$||' | paste -sd'|')
+warn() { grep -E '(warning|error):' "$1" | grep -E "/($files_re)\.[ch]:" |
+	sed -E 's/:[0-9]+:[0-9]+:/:/; s#^.*/(linux|series-tree)/##' | sort -u || true; }
 new=$(comm -23 <(warn "$WORK/out-drivers/lint.log") <(warn "$WORK/out-drivers-base/lint.log"))
 n=$(warn "$WORK/out-drivers-base/lint.log" | wc -l)
 for o in "${OBJS[@]}"; do
