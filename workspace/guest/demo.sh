@@ -13,7 +13,9 @@ for d in 0000:03:00.0 0000:04:00.0 0000:00:04.0; do
 done
 echo "== test_hmm: migrate to device memory and back"
 kmod test_hmm spm_addr_dev0=$SPM_ADDR_DEV0 spm_addr_dev1=$SPM_ADDR_DEV1
-dmesg | grep -i 'hmm_dmirror\|test_hmm' | tail -4 || true
+dmesg | grep -i 'hmm_dmirror\|test_hmm\|added new' | tail -4 || true
+echo "device-private memory is registered by size and takes no physical address"
+echo "space: /proc/iomem entries named hmm_dmirror: $(grep -c hmm_dmirror /proc/iomem || true)"
 cd "$OUT/selftests/mm"
 ./hmm-tests -r hmm.hmm_device_private.migrate -r hmm.hmm_device_private.migrate_fault \
 	-r hmm.hmm_device_coherent.migrate
