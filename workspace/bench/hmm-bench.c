@@ -53,6 +53,25 @@ static int cmd(int fd, unsigned long req, void *addr, void *mirror,
 	return 0;
 }
 
+/* REPS lines NAME ns/page, each the average of ITERS snapshot walks. */
+static int time_snapshots(int fd, void *buf, void *mirror,
+			  unsigned long npages, int reps, const char *name)
+{
+	int r, it, ret;
+
+	for (r = 0; r < reps; r++) {
+		double t = now_ns();
+
+		for (it = 0; it < ITERS; it++) {
+			ret = cmd(fd, HMM_DMIRROR_SNAPSHOT, buf, mirror, npages);
+			if (ret)
+				return ret;
+		}
+		printf("%s %.1f ns\n", name, (now_ns() - t) / npages / ITERS);
+	}
+	return 0;
+}
+
 static int bench_fault(int fd, unsigned long mib, int reps)
 {
 	unsigned long size = mib << 20, npages = size / 4096, i;
@@ -68,18 +87,9 @@ static int bench_fault(int fd, unsigned long mib, int reps)
 	for (i = 0; i < size; i += 4096)
 		buf[i] = i >> 12;
 
-	for (r = 0; r < reps; r++) {
-		double t = now_ns();
-		int it;
-
-		for (it = 0; it < ITERS; it++) {
-			ret = cmd(fd, HMM_DMIRROR_SNAPSHOT, buf, mirror, npages);
-			if (ret)
-				return ret;
-		}
-		printf("fault_ram_ns_per_page %.1f ns\n",
-		       (now_ns() - t) / npages / ITERS);
-	}
+	ret = time_snapshots(fd, buf, mirror, npages, reps, "fault_ram_ns_per_page");
+	if (ret)
+		return ret;
 	/*
 	 * A control that no patch of the series touches: reading /dev/zero
 	 * into the same buffer (a page fault-free clear_user() of each page).
@@ -103,18 +113,9 @@ static int bench_fault(int fd, unsigned long mib, int reps)
 	ret = cmd(fd, HMM_DMIRROR_MIGRATE_TO_DEV, buf, mirror, npages);
 	if (ret)
 		return ret;
-	for (r = 0; r < reps; r++) {
-		double t = now_ns();
-		int it;
-
-		for (it = 0; it < ITERS; it++) {
-			ret = cmd(fd, HMM_DMIRROR_SNAPSHOT, buf, mirror, npages);
-			if (ret)
-				return ret;
-		}
-		printf("fault_devpriv_ns_per_page %.1f ns\n",
-		       (now_ns() - t) / npages / ITERS);
-	}
+	ret = time_snapshots(fd, buf, mirror, npages, reps, "fault_devpriv_ns_per_page");
+	if (ret)
+		return ret;
 	/* The snapshot must have seen our own device-private pages. */
 	if (mirror[0] != (HMM_DMIRROR_PROT_DEV_PRIVATE_LOCAL |
 			  HMM_DMIRROR_PROT_WRITE)) {
