@@ -54,10 +54,10 @@ do_config() {
 	if [ ! -f "$KOUT/.config" ] || [ "$want" != "$have" ]; then
 		log "config: allnoconfig $FRAGS"
 		inroot "${MAKEK[@]}" allnoconfig $FRAGS >>"$KOUT/build.log" 2>&1 ||
-			die "make config failed, see $KOUT/build.log"
+			die_log "$KOUT/build.log" "make config failed, see $KOUT/build.log"
 		echo "$want" >"$KOUT/.hmmp2p-config-hash"
 	fi
-	inroot "${MAKEK[@]}" olddefconfig >>"$KOUT/build.log" 2>&1 || die "make olddefconfig failed, see $KOUT/build.log"
+	inroot "${MAKEK[@]}" olddefconfig >>"$KOUT/build.log" 2>&1 || die_log "$KOUT/build.log" "make olddefconfig failed, see $KOUT/build.log"
 	verify_config
 }
 
@@ -66,7 +66,7 @@ do_kernel() {
 	log "kernel: building in $KOUT (log: $KOUT/build.log)"
 	if ! inroot "${MAKEK[@]}" bzImage modules >>"$KOUT/build.log" 2>&1; then
 		grep -E -B2 -A8 'error[:\[]|Error [0-9]' "$KOUT/build.log" | tail -40 >&2
-		die "kernel build failed, see $KOUT/build.log"
+		die_log "$KOUT/build.log" "kernel build failed, see $KOUT/build.log"
 	fi
 	rm -rf "$KOUT/modroot"
 	inroot "${MAKEK[@]}" INSTALL_MOD_PATH="$KOUT/modroot" INSTALL_MOD_STRIP=1 \
@@ -83,7 +83,7 @@ do_selftests() {
 	inroot make -C "$KSRC/tools/testing/selftests/mm" OUTPUT="$out/mm" \
 		KHDR_INCLUDES="-isystem $KOUT/usr/include" EXTRA_CFLAGS=-static \
 		"$out/mm/hmm-tests" >>"$KOUT/build.log" 2>&1 ||
-		die "building hmm-tests failed, see $KOUT/build.log"
+		die_log "$KOUT/build.log" "building hmm-tests failed, see $KOUT/build.log"
 	cp "$KSRC/tools/testing/selftests/mm/test_hmm.sh" "$out/mm/"
 }
 
@@ -93,7 +93,7 @@ do_bench() {
 	log "bench: hmm-bench (static)"
 	inroot gcc -static -O2 -Wall -I"$KSRC" -isystem "$KOUT/usr/include" \
 		-o "$KOUT/bench/hmm-bench" "$TOP/workspace/bench/hmm-bench.c" \
-		>>"$KOUT/build.log" 2>&1 || die "building hmm-bench failed, see $KOUT/build.log"
+		>>"$KOUT/build.log" 2>&1 || die_log "$KOUT/build.log" "building hmm-bench failed, see $KOUT/build.log"
 }
 
 build_start() { echo "=== $(date) build.sh $*" >>"$KOUT/build.log"; }

@@ -41,6 +41,16 @@ our_files() {
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+# die, showing the end of log file $1 first: CI keeps only our stdout/stderr.
+die_log() {
+	local f=$1
+	shift
+	if [ -f "$f" ]; then
+		printf -- '--- last 30 lines of %s ---\n' "$f" >&2
+		tail -n 30 "$f" >&2
+	fi
+	die "$*"
+}
 
 # Mount the pseudo file systems and the shared folders into the build root
 # once; later calls find them mounted.  Paths inside the root equal the host
@@ -53,14 +63,28 @@ root_mounts() {
 	mountpoint -q "$ROOT/dev" || mount --rbind /dev "$ROOT/dev"
 	mkdir -p "$CCACHE_DIR_HOST" "$WORK"
 	for m in "$TOP" "$CCACHE_DIR_HOST"; do
-		mkdir -p "$ROOT$m"
-		mountpoint -q "$ROOT$m" || mount --bind "$m" "$ROOT$m"
+		bind_into_root "$m"
 	done
 	if [ -d "$SHARED" ]; then
-		m=$(cd "$SHARED" && pwd)
-		mkdir -p "$ROOT$m"
-		mountpoint -q "$ROOT$m" || mount --bind -o ro "$m" "$ROOT$m"
+		bind_into_root "$(cd "$SHARED" && pwd)" -o ro
 	fi
+}
+
+# Bind host directory $1 to the same path in the build root.  A mount left
+# by an earlier run whose directory was since deleted and made again (a
+# fresh clone at the same path) shows the old, empty directory: compare
+# device and inode, and replace such a stale mount.
+bind_into_root() {
+	local m=$1 want
+	shift
+	want=$(stat -c %d:%i "$m")
+	mkdir -p "$ROOT$m"
+	while mountpoint -q "$ROOT$m" &&
+		[ "$(stat -c %d:%i "$ROOT$m" 2>/dev/null)" != "$want" ]; do
+		log "build root: replacing a stale mount at $ROOT$m"
+		umount -l "$ROOT$m" || die "cannot unmount stale $ROOT$m"
+	done
+	mountpoint -q "$ROOT$m" || mount --bind "$@" "$m" "$ROOT$m"
 }
 
 # Run a command inside the build root, in the same directory as on the host.

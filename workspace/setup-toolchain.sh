@@ -30,7 +30,7 @@ if [ ! -x "$ROOT/usr/bin/apt-get" ] || [ ! -e "$ROOT/.debootstrap-done" ]; then
 	log "toolchain: debootstrap trixie into $ROOT"
 	rm -rf "$ROOT"
 	debootstrap --variant=minbase trixie "$ROOT" >"$CACHE/debootstrap.log" 2>&1 ||
-		die "debootstrap failed, see $CACHE/debootstrap.log"
+		die_log "$CACHE/debootstrap.log" "debootstrap failed, see $CACHE/debootstrap.log"
 	touch "$ROOT/.debootstrap-done"
 fi
 
@@ -40,7 +40,7 @@ mountpoint -q "$ROOT/proc" || mount -t proc proc "$ROOT/proc"
 chroot "$ROOT" /usr/bin/env -i PATH=/usr/bin:/bin:/usr/sbin:/sbin \
 	DEBIAN_FRONTEND=noninteractive sh -c \
 	"apt-get update -qq && apt-get install -y -qq --no-install-recommends $(printf '%s ' "${PKGS[@]}")" \
-	>"$CACHE/apt.log" 2>&1 || die "apt-get failed, see $CACHE/apt.log"
+	>"$CACHE/apt.log" 2>&1 || die_log "$CACHE/apt.log" "apt-get failed, see $CACHE/apt.log"
 chroot "$ROOT" apt-get clean
 
 rustv=$(chroot "$ROOT" rustc --version)
