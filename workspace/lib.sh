@@ -77,10 +77,10 @@ root_mounts() {
 bind_into_root() {
 	local m=$1 want
 	shift
-	want=$(stat -c %d:%i "$m")
+	want=$(stat -L -c %d:%i "$m")
 	mkdir -p "$ROOT$m"
 	while mountpoint -q "$ROOT$m" &&
-		[ "$(stat -c %d:%i "$ROOT$m" 2>/dev/null)" != "$want" ]; do
+		[ "$(stat -L -c %d:%i "$ROOT$m" 2>/dev/null)" != "$want" ]; do
 		log "build root: replacing a stale mount at $ROOT$m"
 		umount -l "$ROOT$m" || die "cannot unmount stale $ROOT$m"
 	done
