@@ -85,6 +85,16 @@ do_selftests() {
 		"$out/mm/hmm-tests" >>"$KOUT/build.log" 2>&1 ||
 		die_log "$KOUT/build.log" "building hmm-tests failed, see $KOUT/build.log"
 	cp "$KSRC/tools/testing/selftests/mm/test_hmm.sh" "$out/mm/"
+	# Runs in the guest chroot of the build root, so it links libibverbs
+	# dynamically.
+	if [ -f "$KSRC/tools/testing/selftests/rdma/odp_dma_alias.c" ]; then
+		log "selftests: rdma/odp_dma_alias"
+		mkdir -p "$out/rdma"
+		inroot make -C "$KSRC/tools/testing/selftests/rdma" OUTPUT="$out/rdma" \
+			KHDR_INCLUDES="-isystem $KOUT/usr/include" \
+			"$out/rdma/odp_dma_alias" >>"$KOUT/build.log" 2>&1 ||
+			die_log "$KOUT/build.log" "building odp_dma_alias failed, see $KOUT/build.log"
+	fi
 }
 
 # Userspace benchmarks of the workspace (workspace/bench), static.
