@@ -4,7 +4,7 @@
 W := workspace
 
 .PHONY: demo test build toolchain worktree export sync shell lint series check-series \
-	repro-phys bench-devpriv clean
+	repro-phys bench-devpriv bench-odp clean
 
 demo:
 	@$(W)/demo.sh
@@ -47,6 +47,10 @@ repro-phys:
 # hmm_range_fault() and registration costs, base against series.
 bench-devpriv:
 	@$(W)/setup-toolchain.sh && $(W)/worktree.sh ensure && $(W)/build.sh all && $(W)/bench-devpriv.sh
+
+# ODP RDMA READ over rxe of device memory: DMA aliases vs migration vs RAM.
+bench-odp:
+	@$(W)/setup-toolchain.sh && $(W)/worktree.sh ensure && $(W)/build.sh all && $(W)/bench-odp.sh
 
 clean:
 	rm -rf build
