@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # W=1 build of what the series changes in drivers the test kernel does not
-# build (nouveau, amdkfd, drm_pagemap and drm_gpusvm, xe), and of the core
+# build (nouveau, amdkfd, drm_pagemap and drm_gpusvm, xe, mlx5), and of the core
 # files it changes, on the series and on the base, in $WORK/out-drivers{,-base}; fails on any warning in those
 # files that the base does not have, or on a build error.  powerpc's
 # book3s_hv_uvmem.c needs a powerpc toolchain, which the build root does not
@@ -16,8 +16,13 @@ OBJS=(drivers/gpu/drm/nouveau/nouveau_dmem.o drivers/gpu/drm/nouveau/nouveau_svm
       mm/rmap.o mm/page_vma_mapped.o mm/huge_memory.o mm/memory.o mm/mprotect.o
       mm/page_ext.o mm/util.o mm/debug.o mm/damon/ops-common.o
       fs/proc/task_mmu.o lib/test_hmm.o mm/tests/device_private_kunit.o)
+# RDMA: IB core ODP, mlx5 (which the test kernel does not build) and rxe.
+[ -f "$KSRC/Documentation/infiniband/odp.rst" ] &&
+	OBJS+=(drivers/infiniband/core/umem_odp.o drivers/infiniband/hw/mlx5/odp.o
+	       drivers/infiniband/hw/mlx5/mr.o drivers/infiniband/sw/rxe/rxe_odp.o)
 OPTS=(STAGING DRM_NOUVEAU DRM_NOUVEAU_SVM DRM_AMDGPU HSA_AMD HSA_AMD_SVM
-      DRM_XE DRM_XE_GPUSVM DRM_XE_PAGEMAP PAGE_OWNER DAMON DAMON_VADDR DAMON_PADDR)
+      DRM_XE DRM_XE_GPUSVM DRM_XE_PAGEMAP PAGE_OWNER DAMON DAMON_VADDR DAMON_PADDR
+      NET_VENDOR_MELLANOX MLX5_CORE MLX5_INFINIBAND)
 
 build_objs() {	# SRC OUT
 	local src=$1 out=$2 o
@@ -25,7 +30,8 @@ build_objs() {	# SRC OUT
 	cp "$KOUT/.config" "$out/.config"
 	inroot "$src/scripts/config" --file "$out/.config" --disable RUST \
 		$(for o in "${OPTS[@]}"; do printf -- '--enable %s ' "$o"; done) \
-		--module DRM_NOUVEAU --module DRM_AMDGPU --module DRM_XE
+		--module DRM_NOUVEAU --module DRM_AMDGPU --module DRM_XE \
+		--module MLX5_CORE --module MLX5_INFINIBAND
 	inroot make -C "$src" O="$out" LLVM=1 CC="ccache clang" olddefconfig \
 		>"$out/lint.log" 2>&1 || die "olddefconfig failed in $out"
 	for o in "${OPTS[@]}"; do
