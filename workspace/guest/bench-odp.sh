@@ -8,7 +8,8 @@ G=$(dirname "$0")
 . "$G/ktap.sh"
 . "$G/hmm_tests.sh"
 . "$G/rxe_smoke.sh"
-ip addr replace $RXE_IP/24 dev dummy0 && ip link set dummy0 up
+# A 4 KiB RoCE MTU (dummy0 MTU 9000): one packet per page.
+ip addr replace $RXE_IP/24 dev dummy0 && ip link set dummy0 mtu 9000 up
 kmod rdma_rxe && rdma link add rxe0 type rxe netdev dummy0 || exit 1
 gid=
 for i in $(seq 50); do
