@@ -25,23 +25,34 @@ wait_listen() {
 	done
 	return 1
 }
+# rxe_up [MTU]: rxe0 on dummy0 (MTU 1500 unless given); prints the GID
+# index of RXE_IP, or the error and fails.
+rxe_up() {
+	local out i
+	ip addr replace $RXE_IP/24 dev dummy0 &&
+		ip link set dummy0 mtu "${1:-1500}" up || return 1
+	kmod rdma_rxe || return 1
+	out=$(rdma link add rxe0 type rxe netdev dummy0 2>&1) || { echo "$out"; return 1; }
+	# The GID table fills in asynchronously.
+	for i in $(seq 50); do
+		rxe_gid_index && return 0
+		sleep 0.2
+	done
+	rdma link show 2>&1
+	return 1
+}
+rxe_down() { rdma link delete rxe0 && kmod -r rdma_rxe; }
 rxe_smoke() {
-	local gid caps out pid rc i
+	local gid caps out pid rc
 	suite_begin rxe_smoke
-	ip addr add $RXE_IP/24 dev dummy0 && ip link set dummy0 up
-	kmod rdma_rxe
 	gid=
-	if out=$(rdma link add rxe0 type rxe netdev dummy0 2>&1); then
-		# The GID table fills in asynchronously.
-		for i in $(seq 50); do
-			gid=$(rxe_gid_index) && break
-			sleep 0.2
-		done
+	if out=$(rxe_up); then
+		gid=$out
 	fi
 	if [ -n "$gid" ]; then
 		ok rdma_link_add_rxe0
 	else
-		not_ok rdma_link_add_rxe0 "$out" "$(rdma link show 2>&1)"
+		not_ok rdma_link_add_rxe0 "$out"
 		suite_end; return
 	fi
 	caps=$(ibv_devinfo -v -d rxe0 2>&1)
@@ -78,7 +89,7 @@ rxe_smoke() {
 	else
 		not_ok perftest_ib_read_bw_odp "status $rc" "$(tail -5 $RESULTS/rxe-read-bw-client.guest.log)"
 	fi
-	if rdma link delete rxe0 && kmod -r rdma_rxe; then
+	if rxe_down; then
 		ok rxe_teardown
 	else
 		not_ok rxe_teardown
