@@ -17,9 +17,8 @@ OBJS=(drivers/gpu/drm/nouveau/nouveau_dmem.o drivers/gpu/drm/nouveau/nouveau_svm
       mm/page_ext.o mm/util.o mm/debug.o mm/damon/ops-common.o
       fs/proc/task_mmu.o lib/test_hmm.o mm/tests/device_private_kunit.o)
 # RDMA: IB core ODP, mlx5 (which the test kernel does not build) and rxe.
-[ -f "$KSRC/Documentation/infiniband/odp.rst" ] &&
-	OBJS+=(drivers/infiniband/core/umem_odp.o drivers/infiniband/hw/mlx5/odp.o
-	       drivers/infiniband/hw/mlx5/mr.o drivers/infiniband/sw/rxe/rxe_odp.o)
+OBJS+=(drivers/infiniband/core/umem_odp.o drivers/infiniband/hw/mlx5/odp.o
+       drivers/infiniband/hw/mlx5/mr.o drivers/infiniband/sw/rxe/rxe_odp.o)
 OPTS=(STAGING DRM_NOUVEAU DRM_NOUVEAU_SVM DRM_AMDGPU HSA_AMD HSA_AMD_SVM
       DRM_XE DRM_XE_GPUSVM DRM_XE_PAGEMAP PAGE_OWNER DAMON DAMON_VADDR DAMON_PADDR
       NET_VENDOR_MELLANOX MLX5_CORE MLX5_INFINIBAND)
