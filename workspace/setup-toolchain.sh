@@ -12,7 +12,15 @@ PKGS=(rustc rust-src bindgen libclang-dev clang lld llvm build-essential
       ibverbs-providers libibverbs-dev librdmacm-dev perftest rustfmt
       rust-clippy git pciutils xz-utils ca-certificates file
       libcap-dev libnuma-dev procps)
-STAMP=$ROOT/.hmmp2p-toolchain-$(printf '%s\n' "${PKGS[@]}" | sha256sum | cut -c1-12)
+# rdma-core from Debian testing (forky): trixie's 56.1 has no advise_mr in
+# its rxe provider, and bench-odp times the ODP page fault alone with
+# ibv_advise_mr(PREFETCH).  Pinned at priority 100, so nothing else comes
+# from forky except what these need (libnl 3.11+).  The mirror's forky
+# Release file may be past its Valid-Until date, hence check-valid-until=no.
+FORKY_PKGS=(rdma-core ibverbs-providers ibverbs-utils libibverbs1
+	    libibverbs-dev librdmacm1t64 librdmacm-dev)
+STAMP=$ROOT/.hmmp2p-toolchain-$(printf '%s\n' "${PKGS[@]}" forky "${FORKY_PKGS[@]}" |
+	sha256sum | cut -c1-12)
 
 if [ -e "$STAMP" ]; then
 	log "toolchain: build root $ROOT is ready"
@@ -37,15 +45,21 @@ fi
 log "toolchain: apt-get install ${#PKGS[@]} packages"
 cp /etc/resolv.conf "$ROOT/etc/resolv.conf" 2>/dev/null || true
 mountpoint -q "$ROOT/proc" || mount -t proc proc "$ROOT/proc"
+echo "deb [check-valid-until=no] http://deb.debian.org/debian forky main" \
+	>"$ROOT/etc/apt/sources.list.d/hmmp2p-forky.list"
+printf 'Package: *\nPin: release n=forky\nPin-Priority: 100\n' \
+	>"$ROOT/etc/apt/preferences.d/hmmp2p-forky"
 chroot "$ROOT" /usr/bin/env -i PATH=/usr/bin:/bin:/usr/sbin:/sbin \
 	DEBIAN_FRONTEND=noninteractive sh -c \
-	"apt-get update -qq && apt-get install -y -qq --no-install-recommends $(printf '%s ' "${PKGS[@]}")" \
+	"apt-get update -qq && apt-get install -y -qq --no-install-recommends $(printf '%s ' "${PKGS[@]}") &&
+	 apt-get install -y -qq --no-install-recommends -t forky $(printf '%s ' "${FORKY_PKGS[@]}")" \
 	>"$CACHE/apt.log" 2>&1 || die_log "$CACHE/apt.log" "apt-get failed, see $CACHE/apt.log"
 chroot "$ROOT" apt-get clean
 
 rustv=$(chroot "$ROOT" rustc --version)
 bgv=$(chroot "$ROOT" bindgen --version 2>&1)
 clangv=$(chroot "$ROOT" clang --version | head -1)
-log "toolchain: $rustv; $bgv; $clangv"
+rdmav=$(chroot "$ROOT" dpkg-query -W -f '${Version}' libibverbs1)
+log "toolchain: $rustv; $bgv; $clangv; rdma-core $rdmav"
 rm -f "$ROOT"/.hmmp2p-toolchain-*
 touch "$STAMP"

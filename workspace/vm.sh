@@ -66,6 +66,25 @@ qemu_cmd() {
 # pages for the hugetlbfs cases.
 CMDLINE="console=ttyS0 panic=-1 oops=panic loglevel=7 log_buf_len=8M hugepages=32 memmap=512M%0x140000000-1+0xefffffff"
 
+# The test kernel has no ACPI, so the guest has no HPET or PM timer to
+# calibrate its TSC against, and under a loaded host its PIT calibration
+# fails now and then: the guest then runs on a jiffies clock (4 ms steps)
+# and every timing it prints is quantized.  Under TCG the guest TSC is the
+# host TSC, so tell the guest its rate (workspace/tools/tsc-khz.c).
+tsc_khz_arg() {
+	local bin=$WORK/tools/tsc-khz src=$TOP/workspace/tools/tsc-khz.c khz
+	mkdir -p "$WORK/tools"
+	if [ ! -x "$bin" ] || [ "$src" -nt "$bin" ]; then
+		inroot gcc -O2 -Wall -o "$bin" "$src" </dev/null >&2 || return 0
+	fi
+	if khz=$(inroot "$bin" </dev/null); then
+		echo " tsc_early_khz=$khz"
+	else
+		echo "vm: could not measure the TSC rate; the guest calibrates it" >&2
+	fi
+}
+CMDLINE+=$(tsc_khz_arg)
+
 case "${1:-}" in
 run)
 	script=${2:?usage: vm.sh run SCRIPT [CONSOLE_LOG]}

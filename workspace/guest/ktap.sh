@@ -38,3 +38,16 @@ suite_end() {
 	rm -f "$SUITE_BODY"
 	return $SUITE_FAIL
 }
+
+# Benchmarks need a nanosecond clock: refuse to time anything on jiffies
+# (vm.sh passes tsc_early_khz= so that this does not happen).
+require_ns_clock() {
+	local cs
+	cs=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)
+	echo "# guest clocksource: $cs"
+	case $cs in
+	*jiffies*)
+		echo "# the guest clock ticks in jiffies: timings would be meaningless" >&2
+		return 1 ;;
+	esac
+}
