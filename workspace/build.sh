@@ -95,6 +95,15 @@ do_selftests() {
 			"$out/rdma/odp_dma_alias" >>"$KOUT/build.log" 2>&1 ||
 			die_log "$KOUT/build.log" "building odp_dma_alias failed, see $KOUT/build.log"
 	fi
+	# The selftests of the Rust HMM sample, where the series has them.
+	if [ -f "$KSRC/tools/testing/selftests/rust_hmm/rust_hmm_mirror.c" ]; then
+		log "selftests: rust_hmm/rust_hmm_mirror (static)"
+		mkdir -p "$out/rust_hmm"
+		inroot make -C "$KSRC/tools/testing/selftests/rust_hmm" OUTPUT="$out/rust_hmm" \
+			KHDR_INCLUDES="-isystem $KOUT/usr/include" EXTRA_CFLAGS=-static \
+			"$out/rust_hmm/rust_hmm_mirror" >>"$KOUT/build.log" 2>&1 ||
+			die_log "$KOUT/build.log" "building rust_hmm_mirror failed, see $KOUT/build.log"
+	fi
 }
 
 # Userspace benchmarks of the workspace (workspace/bench), static.

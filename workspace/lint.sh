@@ -41,7 +41,9 @@ if [ -n "$cfiles" ]; then
 	rm -f $WORK/kdoc-base.tmp.c
 fi
 
-if [ -n "$(echo "$ours" | grep '\.rs$' || true)" ]; then
+# Rust: ours, or in the series (rust/kernel/hmm, the samples).
+rsfiles=$( { echo "$ours"; git diff --name-only hmmp2p-base HEAD; } | grep -E '\.rs$' || true)
+if [ -n "$rsfiles" ]; then
 	log "lint: rustfmtcheck"
 	inroot make -C "$KSRC" O="$KOUT" LLVM=1 rustfmtcheck || fail=1
 	log "lint: CLIPPY=1 build in build/out-clippy"
