@@ -12,11 +12,11 @@ PKGS=(rustc rust-src bindgen libclang-dev clang lld llvm build-essential
       ibverbs-providers libibverbs-dev librdmacm-dev perftest rustfmt
       rust-clippy git pciutils xz-utils ca-certificates file
       libcap-dev libnuma-dev procps)
-# rdma-core from Debian testing (forky): trixie's 56.1 has no advise_mr in
-# its rxe provider, and bench-odp times the ODP page fault alone with
-# ibv_advise_mr(PREFETCH).  Pinned at priority 100, so nothing else comes
-# from forky except what these need (libnl 3.11+).  The mirror's forky
-# Release file may be past its Valid-Until date, hence check-valid-until=no.
+# rdma-core from Debian testing (forky), or unstable (sid) if testing fails:
+# trixie's 56.1 has no advise_mr in its rxe provider, and odp_alias and
+# bench-odp use ibv_advise_mr(PREFETCH).  Pinned at priority 100, so nothing
+# else comes from there except what these need (libnl 3.11+).  The mirror's
+# Release files may be past their Valid-Until date: check-valid-until=no.
 FORKY_PKGS=(rdma-core ibverbs-providers ibverbs-utils libibverbs1
 	    libibverbs-dev librdmacm1t64 librdmacm-dev)
 STAMP=$ROOT/.hmmp2p-toolchain-$(printf '%s\n' "${PKGS[@]}" forky "${FORKY_PKGS[@]}" |
@@ -45,15 +45,29 @@ fi
 log "toolchain: apt-get install ${#PKGS[@]} packages"
 cp /etc/resolv.conf "$ROOT/etc/resolv.conf" 2>/dev/null || true
 mountpoint -q "$ROOT/proc" || mount -t proc proc "$ROOT/proc"
-echo "deb [check-valid-until=no] http://deb.debian.org/debian forky main" \
-	>"$ROOT/etc/apt/sources.list.d/hmmp2p-forky.list"
-printf 'Package: *\nPin: release n=forky\nPin-Priority: 100\n' \
-	>"$ROOT/etc/apt/preferences.d/hmmp2p-forky"
-chroot "$ROOT" /usr/bin/env -i PATH=/usr/bin:/bin:/usr/sbin:/sbin \
-	DEBIAN_FRONTEND=noninteractive sh -c \
-	"apt-get update -qq && apt-get install -y -qq --no-install-recommends $(printf '%s ' "${PKGS[@]}") &&
-	 apt-get install -y -qq --no-install-recommends -t forky $(printf '%s ' "${FORKY_PKGS[@]}")" \
-	>"$CACHE/apt.log" 2>&1 || die_log "$CACHE/apt.log" "apt-get failed, see $CACHE/apt.log"
+aptroot() {
+	chroot "$ROOT" /usr/bin/env -i PATH=/usr/bin:/bin:/usr/sbin:/sbin \
+		DEBIAN_FRONTEND=noninteractive sh -c "$1" >>"$CACHE/apt.log" 2>&1
+}
+: >"$CACHE/apt.log"
+rm -f "$ROOT"/etc/apt/sources.list.d/hmmp2p-newer-*.list "$ROOT"/etc/apt/preferences.d/hmmp2p-*
+aptroot "apt-get update -qq && apt-get install -y -qq --no-install-recommends $(printf '%s ' "${PKGS[@]}")" ||
+	die_log "$CACHE/apt.log" "apt-get failed, see $CACHE/apt.log"
+# rdma-core from testing, or from unstable if testing cannot give it.
+ok=
+for suite in ${HMMP2P_RDMA_SUITES:-forky sid}; do
+	echo "deb [check-valid-until=no] http://deb.debian.org/debian $suite main" \
+		>"$ROOT/etc/apt/sources.list.d/hmmp2p-newer-$suite.list"
+	printf 'Package: *\nPin: release n=%s\nPin-Priority: 100\n' "$suite" \
+		>"$ROOT/etc/apt/preferences.d/hmmp2p-$suite"
+	if aptroot "apt-get update -qq && apt-get install -y -qq --no-install-recommends -t $suite $(printf '%s ' "${FORKY_PKGS[@]}")"; then
+		ok=$suite
+		break
+	fi
+	log "toolchain: rdma-core from $suite failed, see $CACHE/apt.log"
+	rm -f "$ROOT/etc/apt/sources.list.d/hmmp2p-newer-$suite.list" "$ROOT/etc/apt/preferences.d/hmmp2p-$suite"
+done
+[ -n "$ok" ] || die_log "$CACHE/apt.log" "no newer rdma-core could be installed, see $CACHE/apt.log"
 chroot "$ROOT" apt-get clean
 
 rustv=$(chroot "$ROOT" rustc --version)
