@@ -26,7 +26,8 @@ fi
 
 # kernel-doc: our C files, and the C files the series touches, where only
 # warnings that the base does not have count.
-cfiles=$( { echo "$ours"; git diff --name-only hmmp2p-base HEAD; } | grep -E '\.[ch]$' | sort -u || true)
+touched=$( { echo "$ours"; git diff --name-only hmmp2p-base HEAD; } | sort -u)
+cfiles=$(echo "$touched" | grep -E '\.[ch]$' || true)
 if [ -n "$cfiles" ]; then
 	log "lint: kernel-doc on $(echo "$cfiles" | wc -l) C files"
 	for f in $cfiles; do
@@ -42,7 +43,7 @@ if [ -n "$cfiles" ]; then
 fi
 
 # Rust: ours, or in the series (rust/kernel/hmm, the samples).
-rsfiles=$( { echo "$ours"; git diff --name-only hmmp2p-base HEAD; } | grep -E '\.rs$' || true)
+rsfiles=$(echo "$touched" | grep -E '\.rs$' || true)
 if [ -n "$rsfiles" ]; then
 	log "lint: rustfmtcheck"
 	inroot make -C "$KSRC" O="$KOUT" LLVM=1 rustfmtcheck || fail=1

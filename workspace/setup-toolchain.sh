@@ -17,9 +17,9 @@ PKGS=(rustc rust-src bindgen libclang-dev clang lld llvm build-essential
 # bench-odp use ibv_advise_mr(PREFETCH).  Pinned at priority 100, so nothing
 # else comes from there except what these need (libnl 3.11+).  The mirror's
 # Release files may be past their Valid-Until date: check-valid-until=no.
-FORKY_PKGS=(rdma-core ibverbs-providers ibverbs-utils libibverbs1
+NEWER_PKGS=(rdma-core ibverbs-providers ibverbs-utils libibverbs1
 	    libibverbs-dev librdmacm1t64 librdmacm-dev)
-STAMP=$ROOT/.hmmp2p-toolchain-$(printf '%s\n' "${PKGS[@]}" forky "${FORKY_PKGS[@]}" |
+STAMP=$ROOT/.hmmp2p-toolchain-$(printf '%s\n' "${PKGS[@]}" forky "${NEWER_PKGS[@]}" |
 	sha256sum | cut -c1-12)
 
 if [ -e "$STAMP" ]; then
@@ -60,7 +60,7 @@ for suite in ${HMMP2P_RDMA_SUITES:-forky sid}; do
 		>"$ROOT/etc/apt/sources.list.d/hmmp2p-newer-$suite.list"
 	printf 'Package: *\nPin: release n=%s\nPin-Priority: 100\n' "$suite" \
 		>"$ROOT/etc/apt/preferences.d/hmmp2p-$suite"
-	if aptroot "apt-get update -qq && apt-get install -y -qq --no-install-recommends -t $suite $(printf '%s ' "${FORKY_PKGS[@]}")"; then
+	if aptroot "apt-get update -qq && apt-get install -y -qq --no-install-recommends -t $suite $(printf '%s ' "${NEWER_PKGS[@]}")"; then
 		ok=$suite
 		break
 	fi

@@ -13,7 +13,7 @@ require_ns_clock >"$RESULTS/bench-odp.txt" || exit 1
 gid=$(rxe_up 9000) || { echo "$gid"; exit 1; }
 kmod test_hmm && bind_p2p_provider || exit 1
 rc=0
-"$OUT/selftests/rdma/odp_dma_alias" -d rxe0 -g "$gid" -b -r "${BENCH_REPS:-5}" \
+"$OUT/selftests/rdma/odp_dma_alias" -d rxe0 -g "$gid" -b -r 5 \
 	>>"$RESULTS/bench-odp.txt" 2>&1 || rc=1
 cat "$RESULTS/bench-odp.txt"
 kmod -r test_hmm
