@@ -4,7 +4,7 @@
 W := workspace
 
 .PHONY: demo test build toolchain worktree export sync shell lint series check-series \
-	repro-phys bench-devpriv bench-odp clean
+	repro-phys bench bench-devpriv bench-odp clean
 
 demo:
 	@$(W)/demo.sh
@@ -48,7 +48,12 @@ repro-phys:
 bench-devpriv:
 	@$(W)/setup-toolchain.sh && $(W)/worktree.sh ensure && $(W)/build.sh all && $(W)/bench-devpriv.sh
 
-# ODP RDMA READ over rxe of device memory: DMA aliases vs migration vs RAM.
+# ODP RDMA READ over rxe of nova_p2p's VRAM: DMA aliases vs migration vs
+# RAM; table, goals, build/results/bench-nova.{txt,csv,png}.
+bench:
+	@$(W)/setup-toolchain.sh && $(W)/worktree.sh ensure && $(W)/build.sh all && $(W)/bench-nova.sh
+
+# The same on test_hmm's BAR-backed device memory.
 bench-odp:
 	@$(W)/setup-toolchain.sh && $(W)/worktree.sh ensure && $(W)/build.sh all && $(W)/bench-odp.sh
 

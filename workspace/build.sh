@@ -104,6 +104,16 @@ do_selftests() {
 			"$out/rust_hmm/rust_hmm_mirror" >>"$KOUT/build.log" 2>&1 ||
 			die_log "$KOUT/build.log" "building rust_hmm_mirror failed, see $KOUT/build.log"
 	fi
+	# The selftests of the nova_p2p driver, where the series has it.
+	if [ -f "$KSRC/tools/testing/selftests/drivers/gpu/nova_p2p/nova_p2p_test.c" ]; then
+		log "selftests: drivers/gpu/nova_p2p/nova_p2p_test (static)"
+		mkdir -p "$out/drivers/gpu/nova_p2p"
+		inroot make -C "$KSRC/tools/testing/selftests/drivers/gpu/nova_p2p" \
+			OUTPUT="$out/drivers/gpu/nova_p2p" \
+			KHDR_INCLUDES="-isystem $KOUT/usr/include" EXTRA_CFLAGS=-static \
+			"$out/drivers/gpu/nova_p2p/nova_p2p_test" >>"$KOUT/build.log" 2>&1 ||
+			die_log "$KOUT/build.log" "building nova_p2p_test failed, see $KOUT/build.log"
+	fi
 }
 
 # Userspace benchmarks of the workspace (workspace/bench), static.

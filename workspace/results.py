@@ -19,7 +19,7 @@ import re
 import subprocess
 import sys
 
-GUEST_SUITES = ["pci_topology", "hmm-tests", "rxe_smoke", "odp_alias", "rust_hmm"]
+GUEST_SUITES = ["pci_topology", "hmm-tests", "rxe_smoke", "odp_alias", "rust_hmm", "nova_p2p", "nova_rdma"]
 RESULT_RE = re.compile(r"^\s*(not ok|ok) (\d+) (?:- )?([^#]*?)\s*(?:# (.*))?$")
 PLAN_RE = re.compile(r"^\s*1\.\.(\d+)")
 CONSOLE_PROBLEMS = [

@@ -1,9 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # `make demo` in the guest: the P2P topology, memory migrated to a
-# device-private and a device-coherent test device and back, then a NIC
-# (soft-RoCE) reading device memory over RDMA through DMA aliases, beside
-# the migration fallback and system memory.
+# device-private and a device-coherent test device and back, then nova_p2p
+# (the Rust GPU driver) taking the 'VRAM' BAR, a buffer moving into its VRAM,
+# and a NIC (soft-RoCE) reading it over RDMA through DMA aliases, beside the
+# migration fallback and system memory, with nova_p2p's counters.
 set -eu
 . "$(dirname "$0")/ktap.sh"
 . "$(dirname "$0")/hmm_tests.sh"
@@ -23,23 +24,36 @@ cd "$OUT/selftests/mm"
 ./hmm-tests -r hmm.hmm_device_private.migrate -r hmm.hmm_device_private.migrate_fault \
 	-r hmm.hmm_device_coherent.migrate
 rc=$?
-echo "== RDMA: a NIC reads a buffer that migrated into device memory"
-echo "An ODP memory region over a 1 MiB buffer in the device memory of test_hmm's"
-echo "device 4, whose data lives in the 'VRAM' BAR at 03:00.0; rxe0 (soft-RoCE)"
-echo "reads it with RDMA READ. alias: through DMA aliases, the pages stay in device"
-echo "memory; migrate: aliases off (ib_core.odp_dma_alias=N), the fault migrates"
-echo "them to RAM first; ram: the same buffer in system memory."
-# Keep the kernel's messages off the console for the table below.
+kmod -r test_hmm
+echo "== nova_p2p: a Rust GPU driver whose VRAM is the BAR at 03:00.0"
+. "$(dirname "$0")/nova_p2p.sh"
+C=/sys/kernel/debug/nova_p2p-$NOVA_P2P_DEV/counters
+# Keep the kernel's messages off the console for what follows.
 dmesg -n 1 2>/dev/null || true
-if gid=$(rxe_up 9000) && bind_p2p_provider; then
-	"$OUT/selftests/rdma/odp_dma_alias" -d rxe0 -g "$gid" -b -r 3 -n 256 \
-		>"$RESULTS/demo-odp.txt" 2>&1 || rc=1
+nova_p2p_up || rc=1
+dmesg | grep 'nova_p2p' | sed 's/^\[[^]]*\] //' || true
+echo "-- a process moves a buffer into VRAM, checks where its pages are, and"
+echo "   reads it back with the CPU (each page faults back to RAM):"
+"$OUT/selftests/drivers/gpu/nova_p2p/nova_p2p_test" -r nova.migrate_roundtrip \
+	-r nova.cpu_read_fault | grep -E '^(not )?ok|^#  *(PASSED|FAILED)' || rc=1
+echo "-- nova_p2p's counters ($C):"
+sed 's/^/   /' "$C" || rc=1
+echo "== RDMA: a NIC reads a buffer in nova_p2p's VRAM"
+echo "An ODP memory region over a 1 MiB buffer that nova_p2p moved into VRAM;"
+echo "rxe0 (soft-RoCE) reads it with RDMA READ. alias: through DMA aliases, the"
+echo "pages stay in VRAM; migrate: aliases off (ib_core.odp_dma_alias=N), the fault"
+echo "migrates them to RAM first; ram: the same buffer in system memory."
+if gid=$(rxe_up 9000); then
+	"$OUT/selftests/rdma/odp_dma_alias" -d rxe0 -g "$gid" -N "$NOVA_P2P_DEV" \
+		-b -r 3 -n 256 >"$RESULTS/demo-odp.txt" 2>&1 || rc=1
 	grep -v '^csv' "$RESULTS/demo-odp.txt" || true
 	rxe_down || true
 else
-	echo "rxe or the P2P device did not come up: $gid"
+	echo "rxe did not come up: $gid"
 	rc=1
 fi
-kmod -r test_hmm
+echo "-- nova_p2p's counters after the RDMA runs:"
+sed 's/^/   /' "$C" || rc=1
+nova_p2p_down || rc=1
 echo "== demo finished with status $rc"
 exit $rc

@@ -10,9 +10,10 @@ G=$(dirname "$0")
 . "$G/rxe_smoke.sh"
 . "$G/odp_alias.sh"
 . "$G/rust_hmm.sh"
+. "$G/nova_p2p.sh"
 # hmmp2p.suites=a,b on the kernel command line (SUITES=a,b make test)
 # runs only those suites.
-suites=pci_checks,hmm_tests,rxe_smoke,odp_alias,rust_hmm
+suites=pci_checks,hmm_tests,rxe_smoke,odp_alias,rust_hmm,nova_p2p,nova_rdma
 for a in $(cat /proc/cmdline); do
 	case "$a" in hmmp2p.suites=?*) suites=${a#hmmp2p.suites=} ;; esac
 done
