@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # `make demo`: set up and build what is missing, boot the VM, show the P2P
-# topology, migrate memory to a test device and back, and show a NIC reading
+# topology, migrate memory to a test device and back, load nova_p2p and move a
+# buffer into its VRAM, and show a NIC reading
 # device memory over RDMA through DMA aliases beside the migration fallback.
 . "$(dirname "$0")/lib.sh"
 "$TOP/workspace/setup-toolchain.sh"
