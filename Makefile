@@ -51,11 +51,11 @@ bench-devpriv:
 # ODP RDMA READ over rxe of nova_p2p's VRAM: DMA aliases vs migration vs
 # RAM; table, goals, build/results/bench-nova.{txt,csv,png}.
 bench:
-	@$(W)/setup-toolchain.sh && $(W)/worktree.sh ensure && $(W)/build.sh all && $(W)/bench-nova.sh
+	@$(W)/setup-toolchain.sh && $(W)/worktree.sh ensure && $(W)/build.sh all && $(W)/bench-odp.sh nova_p2p
 
-# The same on test_hmm's BAR-backed device memory.
+# The same on test_hmm's BAR-backed device memory: build/results/bench-odp.*.
 bench-odp:
-	@$(W)/setup-toolchain.sh && $(W)/worktree.sh ensure && $(W)/build.sh all && $(W)/bench-odp.sh
+	@$(W)/setup-toolchain.sh && $(W)/worktree.sh ensure && $(W)/build.sh all && $(W)/bench-odp.sh test_hmm
 
 clean:
 	rm -rf build

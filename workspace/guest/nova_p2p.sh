@@ -45,25 +45,13 @@ nova_p2p() {
 # nova_rdma: the end-to-end test on nova_p2p's VRAM: rxe reads, writes,
 # prefetches and atomically adds to an ODP region whose pages nova_p2p moved
 # into VRAM, through aliases (the pages stay) and without (they migrate);
-# tools/testing/selftests/rdma/odp_dma_alias -N.
+# tools/testing/selftests/rdma/odp_dma_alias -N.  nova_p2p's counters go to
+# the end of the suite's TAP.
+nova_rdma_down() {
+	sed 's/^/# /' /sys/kernel/debug/nova_p2p-$NOVA_P2P_DEV/counters \
+		>>"$RESULTS/nova_rdma.tap" 2>/dev/null
+	nova_p2p_down
+}
 nova_rdma() {
-	local gid bin=$OUT/selftests/rdma/odp_dma_alias rc=0
-	local tap=$RESULTS/nova_rdma.tap
-	echo "# suite nova_rdma" >&2
-	if [ ! -x "$bin" ]; then
-		printf 'TAP version 13\n1..1\nnot ok 1 odp_dma_alias_built\n' >"$tap"
-		return 1
-	fi
-	if ! gid=$(rxe_up) || ! nova_p2p_up; then
-		printf 'TAP version 13\n1..1\nnot ok 1 nova_rdma_setup\n# %s\n' "$gid" >"$tap"
-		nova_p2p_down; rxe_down
-		return 1
-	fi
-	timeout 300 "$bin" -d rxe0 -g "$gid" -N "$NOVA_P2P_DEV" >"$tap" \
-		2>"$RESULTS/nova_rdma.guest.log" || rc=$?
-	grep -E '^(not )?ok ' "$tap" >&2 || true
-	sed 's/^/# /' /sys/kernel/debug/nova_p2p-$NOVA_P2P_DEV/counters >>"$tap" 2>/dev/null || true
-	nova_p2p_down || { echo "# unloading nova_p2p failed" >>"$tap"; rc=1; }
-	rxe_down || rc=1
-	return $rc
+	odp_dma_alias_suite nova_rdma nova_p2p_up nova_rdma_down -N "$NOVA_P2P_DEV"
 }

@@ -1,10 +1,10 @@
 # SPDX-License-Identifier: GPL-2.0
-# Plot of build/results/bench-nova.csv (workspace/bench-nova.sh):
-#   gnuplot -e "csv='bench-nova.csv'; out='bench-nova.png'" bench-nova.gp
+# Plot of build/results/bench-nova.csv or bench-odp.csv (workspace/bench-odp.sh):
+#   gnuplot -e "csv='bench-nova.csv'; out='bench-nova.png'; what='nova_p2p VRAM'" bench-odp.gp
 set datafile separator ','
 set terminal pngcairo size 1500,500 font ',10' noenhanced
 set output out
-set multiplot layout 1,3 title "ODP RDMA READ over rxe of a buffer in nova_p2p VRAM (QEMU TCG; median of the runs, bars: min-max)"
+set multiplot layout 1,3 title sprintf("ODP RDMA READ over rxe of a buffer in %s (QEMU TCG; median of the runs, bars: min-max)", what)
 set logscale x 2
 set xrange [180:6000]
 set xlabel 'buffer size (pages)'
