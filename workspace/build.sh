@@ -126,6 +126,7 @@ do_bench() {
 }
 
 build_start() { echo "=== $(date) build.sh $*" >>"$KOUT/build.log"; }
+cpu_lock
 mkdir -p "$KOUT"
 build_start "$@"
 case "${1:-all}" in

@@ -39,6 +39,20 @@ our_files() {
 	done
 }
 
+# One build or VM run at a time on this machine (2 cores: two would each take
+# twice as long and VM timeouts would fire).  Scripts that build or boot take
+# this lock; a script run by one that holds it does not take it again.
+cpu_lock() {
+	[ -n "${HMMP2P_CPU_LOCKED:-}" ] && return 0
+	mkdir -p "$CACHE"
+	exec 9>"$CACHE/cpu.lock"
+	if ! flock -n 9; then
+		log "waiting for another build or VM run on this machine ($CACHE/cpu.lock)"
+		flock 9
+	fi
+	export HMMP2P_CPU_LOCKED=1
+}
+
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 # die, showing the end of log file $1 first: CI keeps only our stdout/stderr.

@@ -22,6 +22,9 @@ NEWER_PKGS=(rdma-core ibverbs-providers ibverbs-utils libibverbs1
 STAMP=$ROOT/.hmmp2p-toolchain-$(printf '%s\n' "${PKGS[@]}" forky "${NEWER_PKGS[@]}" |
 	sha256sum | cut -c1-12)
 
+# The guest mounts the build's modules here (workspace/guest/init).
+[ -d "$ROOT/usr/lib" ] && mkdir -p "$ROOT/usr/lib/modules"
+
 if [ -e "$STAMP" ]; then
 	log "toolchain: build root $ROOT is ready"
 	exit 0

@@ -87,6 +87,7 @@ CMDLINE+=$(tsc_khz_arg)
 
 case "${1:-}" in
 run)
+	cpu_lock
 	script=${2:?usage: vm.sh run SCRIPT [CONSOLE_LOG]}
 	console=${3:-$WORK/results/console.log}
 	[ -f "$TOP/workspace/guest/$script" ] || die "no guest script workspace/guest/$script"
