@@ -6,7 +6,7 @@
 #              option of our fragments landed in .config
 #   kernel     bzImage and modules (LLVM=1, ccache), modules installed into
 #              $KOUT/modroot, uapi headers into $KOUT/usr
-#   selftests  the userspace tests the VM runs, static, into $KOUT/selftests
+#   selftests  the kselftests the VM runs, installed into $KOUT/selftests
 # Output goes to build/out (build/out-debug with DEBUG=1); the full log of the
 # last run is $KOUT/build.log.
 . "$(dirname "$0")/lib.sh"
@@ -76,44 +76,27 @@ do_kernel() {
 	log "kernel: done in $((SECONDS - t0)) s: $(du -h "$KOUT/arch/x86/boot/bzImage" | cut -f1) bzImage, $(grep -c 'warning:' "$KOUT/build.log" || true) warnings in the log"
 }
 
+# The kselftest collections the guest runs, those of them the tree has.
+KSFT_TARGETS="mm rdma rust_hmm drivers/gpu/nova_p2p hmm_stress"
+
 do_selftests() {
-	local out=$KOUT/selftests
-	mkdir -p "$out/mm"
-	log "selftests: hmm-tests (static)"
-	inroot make -C "$KSRC/tools/testing/selftests/mm" OUTPUT="$out/mm" \
-		KHDR_INCLUDES="-isystem $KOUT/usr/include" EXTRA_CFLAGS=-static \
-		"$out/mm/hmm-tests" >>"$KOUT/build.log" 2>&1 ||
-		die_log "$KOUT/build.log" "building hmm-tests failed, see $KOUT/build.log"
-	cp "$KSRC/tools/testing/selftests/mm/test_hmm.sh" "$out/mm/"
-	# Runs in the guest chroot of the build root, so it links libibverbs
-	# dynamically.
-	if [ -f "$KSRC/tools/testing/selftests/rdma/odp_dma_alias.c" ]; then
-		log "selftests: rdma/odp_dma_alias"
-		mkdir -p "$out/rdma"
-		inroot make -C "$KSRC/tools/testing/selftests/rdma" OUTPUT="$out/rdma" \
-			KHDR_INCLUDES="-isystem $KOUT/usr/include" \
-			"$out/rdma/odp_dma_alias" >>"$KOUT/build.log" 2>&1 ||
-			die_log "$KOUT/build.log" "building odp_dma_alias failed, see $KOUT/build.log"
-	fi
-	# The selftests of the Rust HMM sample, where the series has them.
-	if [ -f "$KSRC/tools/testing/selftests/rust_hmm/rust_hmm_mirror.c" ]; then
-		log "selftests: rust_hmm/rust_hmm_mirror (static)"
-		mkdir -p "$out/rust_hmm"
-		inroot make -C "$KSRC/tools/testing/selftests/rust_hmm" OUTPUT="$out/rust_hmm" \
-			KHDR_INCLUDES="-isystem $KOUT/usr/include" EXTRA_CFLAGS=-static \
-			"$out/rust_hmm/rust_hmm_mirror" >>"$KOUT/build.log" 2>&1 ||
-			die_log "$KOUT/build.log" "building rust_hmm_mirror failed, see $KOUT/build.log"
-	fi
-	# The selftests of the nova_p2p driver, where the series has it.
-	if [ -f "$KSRC/tools/testing/selftests/drivers/gpu/nova_p2p/nova_p2p_test.c" ]; then
-		log "selftests: drivers/gpu/nova_p2p/nova_p2p_test (static)"
-		mkdir -p "$out/drivers/gpu/nova_p2p"
-		inroot make -C "$KSRC/tools/testing/selftests/drivers/gpu/nova_p2p" \
-			OUTPUT="$out/drivers/gpu/nova_p2p" \
-			KHDR_INCLUDES="-isystem $KOUT/usr/include" EXTRA_CFLAGS=-static \
-			"$out/drivers/gpu/nova_p2p/nova_p2p_test" >>"$KOUT/build.log" 2>&1 ||
-			die_log "$KOUT/build.log" "building nova_p2p_test failed, see $KOUT/build.log"
-	fi
+	local out=$KOUT/selftests t targets=
+	for t in $KSFT_TARGETS; do
+		[ -f "$KSRC/tools/testing/selftests/$t/Makefile" ] && targets="$targets $t"
+	done
+	log "selftests: kselftest install of${targets} into $out"
+	# Installed the upstream way, run with run_kselftest.sh in the guest,
+	# which runs them inside the build root (shared libraries are there).
+	rm -rf "$out"
+	inroot make -C "$KSRC/tools/testing/selftests" O="$KOUT/kselftest-build" \
+		TARGETS="${targets# }" KHDR_INCLUDES="-isystem $KOUT/usr/include" \
+		INSTALL_PATH="$out" -j"$JOBS" install >>"$KOUT/build.log" 2>&1 ||
+		die_log "$KOUT/build.log" "building the kselftests failed, see $KOUT/build.log"
+	for t in mm/hmm-tests rdma/odp_dma_alias rust_hmm/rust_hmm_mirror \
+		drivers/gpu/nova_p2p/nova_p2p_test; do
+		[ -f "$KSRC/tools/testing/selftests/${t%/*}/Makefile" ] || continue
+		[ -x "$out/$t" ] || die "selftests: $t was not built (see $KOUT/build.log)"
+	done
 }
 
 # Userspace benchmarks of the workspace (workspace/bench), static.

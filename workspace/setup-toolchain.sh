@@ -11,7 +11,12 @@ PKGS=(rustc rust-src bindgen libclang-dev clang lld llvm build-essential
       ccache busybox-static qemu-system-x86 iproute2 rdma-core ibverbs-utils
       ibverbs-providers libibverbs-dev librdmacm-dev perftest rustfmt
       rust-clippy git pciutils xz-utils ca-certificates file
-      libcap-dev libnuma-dev procps gnuplot-nox)
+      libcap-dev libnuma-dev procps gnuplot-nox
+      sparse python3-sphinx python3-yaml pkgconf)
+# sparse (C=1/C=2) and Sphinx with PyYAML (htmldocs; Documentation/sphinx/
+# requirements.txt: Sphinx, alabaster, which python3-sphinx depends on, and
+# pyyaml) are for workspace/matrix.sh; pkgconf finds libibverbs for the
+# rdma selftests.
 # rdma-core from Debian testing (forky), or unstable (sid) if testing fails:
 # trixie's 56.1 has no advise_mr in its rxe provider, and odp_alias and
 # bench-odp use ibv_advise_mr(PREFETCH).  Pinned at priority 100, so nothing

@@ -16,14 +16,14 @@ rc=0
 memmap() { sed -n 's/^nr_memmap_pages \([0-9]*\)/\1/p' /proc/vmstat; }
 for r in $(seq $REPS); do
 	m0=$(memmap); t0=$(date +%s%N)
-	kmod test_hmm || exit 1
+	modprobe test_hmm || exit 1
 	t1=$(date +%s%N); m1=$(memmap)
 	echo "register_2x256mib_ms $(( (t1 - t0) / 1000000 )) ms" >>"$out"
 	echo "register_memmap_kib_per_gib $(( (m1 - m0) * 4 * 2 )) KiB" >>"$out"
-	kmod -r test_hmm || rc=1
+	modprobe -r test_hmm || rc=1
 done
-kmod test_hmm || exit 1
+modprobe test_hmm || exit 1
 "$OUT/bench/hmm-bench" fault /dev/hmm_dmirror0 64 $REPS >>"$out" || rc=1
-kmod -r test_hmm || rc=1
+modprobe -r test_hmm || rc=1
 cat "$out" >&2
 exit $rc

@@ -4,8 +4,8 @@
 # is 120 s of guest time): `workspace/vm.sh run bench-hmm.sh`.
 set -u
 . "$(dirname "$0")/ktap.sh"
-. "$(dirname "$0")/hmm_tests.sh"
-kmod test_hmm spm_addr_dev0=$SPM_ADDR_DEV0 spm_addr_dev1=$SPM_ADDR_DEV1
+. "$(dirname "$0")/devices.sh"
+modprobe test_hmm spm_addr_dev0=$SPM_ADDR_DEV0 spm_addr_dev1=$SPM_ADDR_DEV1
 cd "$OUT/selftests/mm"
 rc=0
 for v in hmm_device_private hmm_device_coherent; do
@@ -14,5 +14,5 @@ for v in hmm_device_private hmm_device_coherent; do
 	t1=$(date +%s.%N)
 	echo "benchmark_thp_migration $v: $(echo "$t1 - $t0" | bc 2>/dev/null || awk "BEGIN{print $t1 - $t0}") s (status $rc)"
 done
-kmod -r test_hmm
+modprobe -r test_hmm
 exit $rc

@@ -9,16 +9,14 @@
 set -u
 G=$(dirname "$0")
 . "$G/ktap.sh"
-. "$G/hmm_tests.sh"
+. "$G/devices.sh"
 . "$G/rxe_smoke.sh"
-. "$G/odp_alias.sh"
-. "$G/nova_p2p.sh"
 target=test_hmm
 for a in $(cat /proc/cmdline); do
 	case "$a" in hmmp2p.bench=?*) target=${a#hmmp2p.bench=} ;; esac
 done
 case "$target" in
-test_hmm) out=$RESULTS/bench-odp.txt up=odp_alias_up down=odp_alias_down dev=() ;;
+test_hmm) out=$RESULTS/bench-odp.txt up=test_hmm_p2p_up down=test_hmm_p2p_down dev=() ;;
 nova_p2p) out=$RESULTS/bench-nova.txt up=nova_p2p_up down=nova_p2p_down dev=(-N "$NOVA_P2P_DEV") ;;
 *) echo "hmmp2p.bench=$target: test_hmm or nova_p2p"; exit 1 ;;
 esac

@@ -7,7 +7,7 @@
 # migration fallback and system memory, with nova_p2p's counters.
 set -eu
 . "$(dirname "$0")/ktap.sh"
-. "$(dirname "$0")/hmm_tests.sh"
+. "$(dirname "$0")/devices.sh"
 . "$(dirname "$0")/rxe_smoke.sh"
 echo "== PCI topology: the 'VRAM' ivshmem behind a switch, P2P clients"
 lspci -tv
@@ -16,7 +16,7 @@ for d in 0000:03:00.0 0000:04:00.0 0000:00:04.0; do
 	sed -n 3p /sys/bus/pci/devices/$d/resource
 done
 echo "== test_hmm: migrate to device memory and back"
-kmod test_hmm spm_addr_dev0=$SPM_ADDR_DEV0 spm_addr_dev1=$SPM_ADDR_DEV1
+modprobe test_hmm spm_addr_dev0=$SPM_ADDR_DEV0 spm_addr_dev1=$SPM_ADDR_DEV1
 dmesg | grep -i 'hmm_dmirror\|test_hmm\|added new' | tail -4 || true
 echo "device-private memory is registered by size and takes no physical address"
 echo "space: /proc/iomem entries named hmm_dmirror: $(grep -c hmm_dmirror /proc/iomem || true)"
@@ -24,9 +24,8 @@ cd "$OUT/selftests/mm"
 ./hmm-tests -r hmm.hmm_device_private.migrate -r hmm.hmm_device_private.migrate_fault \
 	-r hmm.hmm_device_coherent.migrate
 rc=$?
-kmod -r test_hmm
+modprobe -r test_hmm
 echo "== nova_p2p: a Rust GPU driver whose VRAM is the BAR at 03:00.0"
-. "$(dirname "$0")/nova_p2p.sh"
 C=/sys/kernel/debug/nova_p2p-$NOVA_P2P_DEV/counters
 # Keep the kernel's messages off the console for what follows.
 dmesg -n 1 2>/dev/null || true

@@ -1,8 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # KTAP helpers for the guest test scripts (sourced, bash).
 # Each suite writes $RESULTS/<suite>.tap; the host merges them.
-MODROOT=$OUT/modroot
-kmod() { modprobe -d "$MODROOT" "$@"; }
 
 suite_begin() {
 	SUITE=$1

@@ -38,7 +38,7 @@ cat "$log" >&2
 rc=0
 # test_hmm registers one 256 MiB chunk of device-private memory for each of
 # its two device-private devices when it loads.
-if ! kmod test_hmm; then
+if ! modprobe test_hmm; then
 	printf 'TAP version 13\n1..1\nnot ok 1 load_test_hmm\n' >"$RESULTS/narrow-phys.tap"
 	dmesg | grep -iE 'hmm|dmirror|memremap|region' | tail -5 >&2
 	exit 1
@@ -48,5 +48,5 @@ fi
 grep -E '^(not )?ok |^# ' "$RESULTS/narrow-phys.tap" >&2 || true
 dmesg | grep -E 'hmm_dmirror|test_hmm|added new|memremap|device private' | tail -5 >&2
 grep -q 'hmm_dmirror' /proc/iomem && echo "# /proc/iomem names hmm_dmirror" >&2
-kmod -r test_hmm || rc=1
+modprobe -r test_hmm || rc=1
 exit $rc

@@ -31,7 +31,7 @@ rxe_up() {
 	local out i
 	ip addr replace $RXE_IP/24 dev dummy0 &&
 		ip link set dummy0 mtu "${1:-1500}" up || return 1
-	kmod rdma_rxe || return 1
+	modprobe rdma_rxe || return 1
 	out=$(rdma link add rxe0 type rxe netdev dummy0 2>&1) || { echo "$out"; return 1; }
 	# The GID table fills in asynchronously.
 	for i in $(seq 50); do
@@ -41,7 +41,7 @@ rxe_up() {
 	rdma link show 2>&1
 	return 1
 }
-rxe_down() { rdma link delete rxe0 && kmod -r rdma_rxe; }
+rxe_down() { rdma link delete rxe0 && modprobe -r rdma_rxe; }
 rxe_smoke() {
 	local gid caps out pid rc
 	suite_begin rxe_smoke
