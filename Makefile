@@ -4,7 +4,7 @@
 W := workspace
 
 .PHONY: demo test build toolchain worktree export sync shell lint series check-series \
-	repro-phys bench bench-devpriv bench-odp clean
+	repro-phys bench bench-devpriv bench-odp matrix clean
 
 demo:
 	@$(W)/demo.sh
@@ -56,6 +56,13 @@ bench:
 # The same on test_hmm's BAR-backed device memory: build/results/bench-odp.*.
 bench-odp:
 	@$(W)/setup-toolchain.sh && $(W)/worktree.sh ensure && $(W)/build.sh all && $(W)/bench-odp.sh test_hmm
+
+# The series and the base built in other configs and arches (i386 PAE,
+# arm64 with Rust, ppc64le with the ultravisor, riscv64, the test config
+# with one option off at a time), sparse, rustdoc and htmldocs; fails on a
+# build error or a new warning.  MATRIX=name1,name2 runs some of them.
+matrix:
+	@$(W)/setup-toolchain.sh && $(W)/matrix.sh
 
 clean:
 	rm -rf build
