@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # `make lint`: checkpatch --strict over the series and our files, kernel-doc
 # on our C and on the C files the series touches (new warnings only),
-# rustfmtcheck, and a CLIPPY=1 build when the repository holds Rust, and a
-# W=1 build of the converted drivers (lint-drivers.sh).
+# rustfmtcheck, and a CLIPPY=1 build when the repository holds Rust, the
+# kselftest config fragments (check-ksft-configs.sh), and a W=1 build of the
+# converted drivers (lint-drivers.sh).
 . "$(dirname "$0")/lib.sh"
 fail=0
 cp_opts=(--strict --no-tree --ignore UNKNOWN_COMMIT_ID,FILE_PATH_CHANGES --terse --show-types)
@@ -66,6 +67,8 @@ if [ -n "$rsfiles" ]; then
 else
 	log "lint: no Rust files of ours yet: rustfmtcheck and CLIPPY=1 skipped"
 fi
+# The kselftest config fragments are complete.
+"$TOP/workspace/check-ksft-configs.sh" || fail=1
 # The drivers the series converts that the test kernel does not build.
 "$TOP/workspace/lint-drivers.sh" || fail=1
 
