@@ -1,0 +1,60 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Development runner for tools/testing/selftests/hmm_stress in the VM:
+#   workspace/vm.sh run hmm_stress_dev.sh build/results/stress-console.log
+# runs the wrappers (SUITES=unbind_load,lost_writes,... on the host picks
+# some) with the test VM's topology, each with its output in
+# $RESULTS/hmm_stress-<suite>.log.  HMM_STRESS_SECONDS on the kernel command
+# line (VM_APPEND="hmm_stress.seconds=20") shortens them.  With
+# hmm_stress.kselftest=1 it runs the installed kselftest tree
+# ($OUT/kselftest-hmm_stress) through run_kselftest.sh instead.
+set -u
+export HMM_P2P_PROVIDER=0000:03:00.0
+export HMM_P2P_NEAR_CLIENT=0000:04:00.0
+export HMM_P2P_FAR_CLIENT=0000:00:04.0
+export NOVA_P2P_DEV=0000:03:00.0
+export HMM_SPM_ADDR_DEV0=0x140000000
+export HMM_SPM_ADDR_DEV1=0x150000000
+suites=swap_areas,lost_writes,uapi_fuzz,unbind_load,rdma_churn
+kselftest=0
+read -r -a cmdline </proc/cmdline
+for a in "${cmdline[@]}"; do
+	case "$a" in
+	hmmp2p.suites=?*) suites=${a#hmmp2p.suites=} ;;
+	hmm_stress.seconds=?*) export HMM_STRESS_SECONDS=${a#hmm_stress.seconds=} ;;
+	hmm_stress.kselftest=1) kselftest=1 ;;
+	hmm_stress.seed=?*) export HMM_STRESS_SEED=${a#hmm_stress.seed=} ;;
+	esac
+done
+mkdir -p "$RESULTS"
+if [ "$kselftest" = 1 ]; then
+	cd "$OUT/kselftest-hmm_stress" || exit 1
+	./run_kselftest.sh 2>&1 | tee "$RESULTS/hmm_stress-kselftest.log"
+	exit "${PIPESTATUS[0]}"
+fi
+# The binaries: the development build in /mnt/hs-dev (made with
+# make -C tools/testing/selftests/hmm_stress OUTPUT=build/hs-dev/selftests/hmm_stress),
+# else the kselftest install of `make build`; the scripts from the work tree.
+bin=/mnt/hs-dev/selftests/hmm_stress
+[ -x "$bin/unbind_load" ] || bin=$OUT/selftests/hmm_stress
+D=/tmp/hmm_stress
+rm -rf "$D" && mkdir -p "$D"
+cp "$bin"/* /mnt/linux/tools/testing/selftests/hmm_stress/*.sh \
+	/mnt/linux/tools/testing/selftests/hmm_stress/settings "$D/" 2>/dev/null
+echo "# binaries from $bin"
+echo "# THP: $(cat /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null)"
+echo "# odp_dma_alias: $(cat /sys/module/ib_core/parameters/odp_dma_alias 2>/dev/null)"
+rc=0
+summary=()
+for s in ${suites//,/ }; do
+	t0=$(date +%s)
+	echo "=== hmm_stress $s"
+	timeout -k 10 900 "$D/$s.sh" 2>&1 | tee "$RESULTS/hmm_stress-$s.log"
+	r=${PIPESTATUS[0]}
+	summary+=("$s: status $r, $(($(date +%s) - t0)) s")
+	[ "$r" = 0 ] || [ "$r" = 4 ] || rc=1
+done
+echo "=== hmm_stress summary"
+printf '%s\n' "${summary[@]}"
+echo "# modules left: $(lsmod 2>/dev/null | awk 'NR > 1 {print $1}' | tr '\n' ' ')"
+exit $rc
