@@ -67,7 +67,6 @@ snapshot() {
 		log "matrix: a git am/rebase is in progress in $KSRC; waiting for it"
 		sleep 20
 	done
-	head=$(git -C "$KSRC" rev-parse HEAD)
 	mkdir -p "$M/src"
 	if [ ! -d "$SRC_S/.git" ]; then
 		log "matrix: cloning $KSRC into $SRC_S"
@@ -79,7 +78,8 @@ snapshot() {
 			git clone -q --no-local --no-checkout "$KSRC" "$SRC_S"
 		} || die "cannot clone $KSRC"
 	fi
-	git -C "$SRC_S" fetch -q --tags "$KSRC" "$head" || die "cannot fetch $head from $KSRC"
+	git -C "$SRC_S" fetch -q "$KSRC" HEAD || die "cannot fetch HEAD from $KSRC"
+	head=$(git -C "$SRC_S" rev-parse FETCH_HEAD)
 	if [ "$(git -C "$SRC_S" rev-parse HEAD 2>/dev/null)" != "$head" ]; then
 		log "matrix: series at $(git -C "$SRC_S" log -1 --format='%h %s' "$head")"
 		git -C "$SRC_S" checkout -q -f --detach "$head"
@@ -301,7 +301,7 @@ kmake() {	# SRC OUT ARCH ARGS...
 # allnoconfig with the fragments (again only when they changed), then
 # olddefconfig and the check of every line.
 configure() {	# NAME SIDE
-	local name=$1 side=$2 cfg=$MCFG/$1.config src out arch frags f also want bad=0 s
+	local name=$1 side=$2 cfg=$MCFG/$1.config src out arch frags f also own want bad=0 s
 	src=$([ "$side" = series ] && echo "$SRC_S" || echo "$SRC_B")
 	out=$M/$name/$side
 	arch=$(directive "$cfg" ARCH)
@@ -323,9 +323,12 @@ configure() {	# NAME SIDE
 	kmake "$src" "$out" "$arch" olddefconfig >>"$out/config.log" 2>&1 ||
 		die_log "$out/config.log" "$name/$side: olddefconfig failed"
 	verify_lines "$src" "$out" "$cfg" "" || bad=1
+	# Our fragments (not upstream's kvm_guest.config, which build.sh does
+	# not check either), less what the config's own lines set.
+	own=$(sed -n -E 's/^(# )?CONFIG_([A-Za-z0-9_]+)[= ].*/\2/p' "$cfg" | tr '\n' ' ')
 	for f in $frags; do
 		f=$(frag_path "$src" "$(srcarch "$arch")" "$f")
-		case "$f" in "$TOP"/*) verify_lines "$src" "$out" "$f" "$also" || bad=1 ;; esac
+		case "$f" in "$TOP/kernel/configs/"*) verify_lines "$src" "$out" "$f" "$also $own" || bad=1 ;; esac
 	done
 	for s in $also; do
 		if grep -q "^CONFIG_$s=" "$out/.config" &&
