@@ -533,6 +533,12 @@ main() {
 	done
 
 	mkdir -p "$M"
+	# One matrix run at a time: they share the snapshots and the outputs.
+	exec 8>"$M/.lock"
+	if ! flock -n 8; then
+		log "matrix: waiting for another run of the matrix ($M/.lock)"
+		flock 8
+	fi
 	snapshot
 	t_all=$SECONDS
 	for n in "${names[@]}"; do
