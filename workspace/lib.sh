@@ -42,14 +42,46 @@ our_files() {
 # One build or VM run at a time on this machine (2 cores: two would each take
 # twice as long and VM timeouts would fire).  Scripts that build or boot take
 # this lock; a script run by one that holds it does not take it again.
+# Whether a priority run waits for the lock (a mark of a process that is
+# gone is stale and removed).
+priority_waiting() {
+	local m found=1
+	for m in "$CACHE"/cpu.lock.priority.*; do
+		[ -e "$m" ] || continue
+		if kill -0 "${m##*.}" 2>/dev/null; then
+			found=0
+		else
+			rm -f "$m"
+		fi
+	done
+	return $found
+}
+
+# HMMP2P_PRIORITY=1 marks a run as urgent (say, the one a developer waits
+# for while background jobs queue): others do not take the lock while one
+# waits for it.
 cpu_lock() {
+	local mark=$CACHE/cpu.lock.priority.$$
 	[ -n "${HMMP2P_CPU_LOCKED:-}" ] && return 0
 	mkdir -p "$CACHE"
 	exec 9>"$CACHE/cpu.lock"
+	if [ "${HMMP2P_PRIORITY:-0}" = 1 ]; then
+		touch "$mark"
+		trap 'rm -f "'"$mark"'"' EXIT
+	fi
 	if ! flock -n 9; then
 		log "waiting for another build or VM run on this machine ($CACHE/cpu.lock)"
-		flock 9
+		while :; do
+			flock 9
+			# Let a priority run that is waiting go first.
+			if [ "${HMMP2P_PRIORITY:-0}" = 1 ] || ! priority_waiting; then
+				break
+			fi
+			flock -u 9
+			sleep 5
+		done
 	fi
+	rm -f "$mark"
 	export HMMP2P_CPU_LOCKED=1
 }
 

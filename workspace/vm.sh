@@ -104,6 +104,15 @@ CMDLINE+=$(tsc_khz_arg)
 # paging, so both layouts are exercised.
 [ "${DEBUG:-0}" = 1 ] && CMDLINE+=" no5lvl"
 
+# The processes below PID $1 (QEMU runs a few levels down, in the root).
+descendants() {
+	local c
+	for c in $(pgrep -P "$1"); do
+		echo "$c"
+		descendants "$c"
+	done
+}
+
 case "${1:-}" in
 run)
 	cpu_lock
@@ -123,7 +132,22 @@ run)
 	qemu_cmd "$CMDLINE hmmp2p.run=$script hmmp2p.out=$(basename "$KOUT") hmmp2p.results=$rdir${SUITES:+ hmmp2p.suites=$SUITES}"
 	t0=$SECONDS
 	set +e
-	inroot timeout --foreground -k 10 "$VM_TIMEOUT" "${QEMU[@]}" </dev/null >"$console" 2>&1
+	inroot timeout --foreground -k 10 "$VM_TIMEOUT" "${QEMU[@]}" </dev/null >"$console" 2>&1 &
+	qpid=$!
+	# A guest that panics should reboot (panic=-1) and so end QEMU
+	# (-no-reboot), but under TCG a panicking guest sometimes spins on
+	# with a CPU that never stops: end QEMU 20 s after a panic message.
+	while kill -0 $qpid 2>/dev/null; do
+		if grep -q 'Kernel panic - not syncing' "$console" 2>/dev/null; then
+			sleep 20
+			kill -0 $qpid 2>/dev/null || break
+			echo "vm: the guest panicked and did not reboot; stopping QEMU" >&2
+			kill -TERM $(descendants $qpid) 2>/dev/null
+			break
+		fi
+		sleep 2
+	done
+	wait $qpid
 	qrc=$?
 	set -e
 	rc=$(sed -n 's/.*HMMP2P-EXIT: \([0-9]*\).*/\1/p' "$console" | tail -1)

@@ -53,6 +53,26 @@ hmm_stress hmm_stress:$t"
 	done
 fi
 
+# The guest's own budget: a test that wedges the kernel (a task stuck in D
+# state survives run_kselftest.sh's timeout) would otherwise keep the VM up
+# until vm.sh's timeout.  Past the budget, dump the blocked tasks' stacks
+# (SysRq-w) into the console, report and power off.
+if [ -r /proc/lockdep_stats ]; then
+	budget=${HMMP2P_BUDGET:-3600}
+else
+	budget=${HMMP2P_BUDGET:-1800}
+fi
+(
+	sleep "$budget"
+	echo "# the guest ran out of its ${budget} s budget: blocked tasks follow" >&2
+	echo w >/proc/sysrq-trigger
+	sleep 5
+	echo "HMMP2P-EXIT: 124"
+	sync
+	echo o >/proc/sysrq-trigger
+) &
+watchdog=$!
+
 suites=pci_checks,rxe_smoke,kselftests
 for a in $(cat /proc/cmdline); do
 	case "$a" in hmmp2p.suites=?*) suites=${a#hmmp2p.suites=} ;; esac
@@ -90,4 +110,5 @@ fi
 if [ -r /proc/lockdep_stats ]; then
 	echo "HMMP2P-DEBUG-LOCKS: $(awk '/debug_locks:/ {print $2}' /proc/lockdep_stats)"
 fi
+kill $watchdog 2>/dev/null
 exit $rc
