@@ -4,7 +4,8 @@
 #   workspace/vm.sh run hmm_stress_dev.sh build/results/stress-console.log
 # runs the wrappers (SUITES=unbind_load,lost_writes,... on the host picks
 # some) with the test VM's topology, each with its output in
-# $RESULTS/hmm_stress-<suite>.log.  HMM_STRESS_SECONDS on the kernel command
+# build/hs-dev/results/<suite>.log (not in build/results, which make test
+# empties).  HMM_STRESS_SECONDS on the kernel command
 # line (VM_APPEND="hmm_stress.seconds=20") shortens them.  With
 # hmm_stress.kselftest=1 it runs the installed kselftest tree
 # ($OUT/kselftest-hmm_stress) through run_kselftest.sh instead.
@@ -17,6 +18,7 @@ export HMM_SPM_ADDR_DEV0=0x140000000
 export HMM_SPM_ADDR_DEV1=0x150000000
 suites=swap_areas,lost_writes,uapi_fuzz,unbind_load,rdma_churn
 kselftest=0
+sabotage=0
 read -r -a cmdline </proc/cmdline
 for a in "${cmdline[@]}"; do
 	case "$a" in
@@ -24,18 +26,24 @@ for a in "${cmdline[@]}"; do
 	hmm_stress.seconds=?*) export HMM_STRESS_SECONDS=${a#hmm_stress.seconds=} ;;
 	hmm_stress.kselftest=1) kselftest=1 ;;
 	hmm_stress.seed=?*) export HMM_STRESS_SEED=${a#hmm_stress.seed=} ;;
+	hmm_stress.sabotage=1) sabotage=1 ;;
+	hmm_stress.swapfiles=?*) export HMM_STRESS_SWAPFILES_EXPECTED=${a#hmm_stress.swapfiles=} ;;
 	esac
 done
-mkdir -p "$RESULTS"
+RES=/mnt/hs-dev/results
+mkdir -p "$RES"
 if [ "$kselftest" = 1 ]; then
 	cd "$OUT/kselftest-hmm_stress" || exit 1
-	./run_kselftest.sh 2>&1 | tee "$RESULTS/hmm_stress-kselftest.log"
+	./run_kselftest.sh 2>&1 | tee "$RES/kselftest.log"
 	exit "${PIPESTATUS[0]}"
 fi
 # The binaries: the development build in /mnt/hs-dev (made with
 # make -C tools/testing/selftests/hmm_stress OUTPUT=build/hs-dev/selftests/hmm_stress),
 # else the kselftest install of `make build`; the scripts from the work tree.
+# hmm_stress.sabotage=1: binaries with deliberate data corruption
+# (build/hs-sab), to see the suites fail.
 bin=/mnt/hs-dev/selftests/hmm_stress
+[ "$sabotage" = 1 ] && bin=/mnt/hs-sab/selftests/hmm_stress
 [ -x "$bin/unbind_load" ] || bin=$OUT/selftests/hmm_stress
 D=/tmp/hmm_stress
 rm -rf "$D" && mkdir -p "$D"
@@ -49,7 +57,7 @@ summary=()
 for s in ${suites//,/ }; do
 	t0=$(date +%s)
 	echo "=== hmm_stress $s"
-	timeout -k 10 900 "$D/$s.sh" 2>&1 | tee "$RESULTS/hmm_stress-$s.log"
+	timeout -k 10 900 "$D/$s.sh" 2>&1 | tee "$RES/$s.log"
 	r=${PIPESTATUS[0]}
 	summary+=("$s: status $r, $(($(date +%s) - t0)) s")
 	[ "$r" = 0 ] || [ "$r" = 4 ] || rc=1

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <spawn.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,10 +86,26 @@ void tag_report(const char *what, const void *p, long w, unsigned int id,
 {
 	uint64_t v = peek(p, w);
 
-	printf(
-		"# %s: page %lu word %ld is %#018llx (id %#x page %lu word %u gen %u), want id %#x page %lu word %ld gen %u\n",
+	printf("# %s: page %lu word %ld is %#018llx: id %#x page %lu word %u gen %u,\n",
 	       what, page, w, (unsigned long long)v, tag_id(v), tag_page(v),
-	       tag_word(v), tag_gen(v), id, page, w, gen);
+	       tag_word(v), tag_gen(v));
+	printf("#   not id %#x page %lu word %ld gen %u\n", id, page, w, gen);
+}
+
+void print_counts(const char *what, ...)
+{
+	const char *name, *sep = " ";
+	va_list ap;
+
+	va_start(ap, what);
+	printf("# %s:", what);
+	while ((name = va_arg(ap, const char *))) {
+		printf("%s%llu %s", sep, (unsigned long long)va_arg(ap, uint64_t),
+		       name);
+		sep = ", ";
+	}
+	printf("\n");
+	va_end(ap);
 }
 
 void *map_aligned(size_t size, size_t align)

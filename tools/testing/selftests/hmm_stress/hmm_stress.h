@@ -89,6 +89,12 @@ void tag_fill_page(void *p, unsigned int id, unsigned long page, uint32_t gen);
  */
 long tag_check_page(const void *p, unsigned int id, unsigned long page,
 		    uint32_t gen);
+/*
+ * Prints "# WHAT: N1 NAME1, N2 NAME2, ...": pairs of a name (const char *)
+ * and a count (uint64_t), ended by NULL.
+ */
+void print_counts(const char *what, ...);
+
 /* Prints what is wrong with word @w of a page that should hold the tags. */
 void tag_report(const char *what, const void *p, long w, unsigned int id,
 		unsigned long page, uint32_t gen);

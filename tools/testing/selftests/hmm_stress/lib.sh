@@ -118,7 +118,7 @@ hs_module_restore() {
 	if [ "$2" = 1 ]; then
 		[ -d "/sys/module/$1" ] || modprobe "$1"
 	elif [ -e "/sys/module/$1/initstate" ]; then
-		modprobe -r "$1"
+		timeout 60 modprobe -r "$1"
 	fi
 }
 
@@ -250,12 +250,49 @@ hs_rxe() {
 	return 1
 }
 
-# hs_run CMD...: runs a suite binary; its status.
+# Kernel stacks of the threads of process $1 and of its children.  Every
+# read is bounded: a process stuck in the kernel can block readers of its
+# /proc files that need its mmap lock.
+HS_KIDS=
+hs_stacks() {
+	local p t
+	# shellcheck disable=SC2016 # awk's $4, not the shell's
+	HS_KIDS=$(timeout 5 awk -v pp="$1" '$4 == pp { print $1 }' /proc/[0-9]*/stat 2>/dev/null)
+	for p in "$1" $HS_KIDS; do
+		for t in /proc/"$p"/task/*; do
+			[ -d "$t" ] || continue
+			hs_log "  pid $p tid ${t##*/} ($(timeout 2 cat "$t/comm" 2>/dev/null)) state $(timeout 2 cut -d' ' -f3 "$t/stat" 2>/dev/null) wchan $(timeout 2 cat "$t/wchan" 2>/dev/null)"
+			timeout 5 cat "$t/stack" 2>/dev/null | sed 's/^/#      /'
+		done
+	done
+}
+
+# hs_run CMD...: runs a suite binary; its status.  A binary that runs far
+# past its time (HMM_STRESS_SECONDS x 2 + 120 s) is stuck, most likely in
+# the kernel: the kernel stacks of its threads are printed, it is killed
+# and the suite fails.
 hs_run() {
-	local rc=0
+	local pid t=0 limit=$((HMM_STRESS_SECONDS * 2 + 120))
 	hs_log "running: $*"
-	"$@" || rc=$?
-	return $rc
+	"$@" &
+	pid=$!
+	while kill -0 "$pid" 2>/dev/null; do
+		sleep 1
+		t=$((t + 1))
+		[ $t -lt $limit ] && continue
+		hs_log "$1 still runs after $t s; its threads:"
+		hs_stacks "$pid"
+		# shellcheck disable=SC2086 # a list of pids
+		kill -9 "$pid" $HS_KIDS 2>/dev/null
+		for t in $(seq 10); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 1
+		done
+		kill -0 "$pid" 2>/dev/null && hs_log "$1 cannot be killed (stuck in the kernel)"
+		echo "# FAIL $HS_NAME: $1 hung"
+		return 1
+	done
+	wait "$pid"
 }
 
 # KTAP for the suites that are shell only: hs_plan N, then hs_result 0|1|4

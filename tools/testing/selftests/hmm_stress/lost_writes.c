@@ -101,6 +101,14 @@ static void region_init(int r)
 	}
 }
 
+static void report_counter(int r, unsigned long p, unsigned int w,
+			   uint64_t v, uint64_t want)
+{
+	ksft_print_msg("%s: page %lu word %u is %llu, not %llu: a lost write\n",
+		       region_name[r], p, w, (unsigned long long)v,
+		       (unsigned long long)want);
+}
+
 /* One pass of a writer over region @r. */
 static void write_pass(int r)
 {
@@ -117,12 +125,8 @@ static void write_pass(int r)
 			if (v != rg->count[p]) {
 				if (!rg->first_reported) {
 					rg->first_reported = true;
-					ksft_print_msg(
-						"%s: page %lu word %u is %llu before increment %llu: lost write\n",
-						       region_name[r], p,
-						       counter_words[i],
-						       (unsigned long long)v,
-						       (unsigned long long)rg->count[p] + 1);
+					report_counter(r, p, counter_words[i],
+						       v, rg->count[p]);
 				}
 				rg->lost++;
 			}
@@ -405,6 +409,7 @@ static void *nova_mover(void *arg)
 static const char * const mover_name[] = {
 	"test_hmm dmirror0", "rust_hmm_mirror", "nova_p2p"
 };
+
 static const char * const mover_dev[] = {
 	"/dev/hmm_dmirror0 (module test_hmm)",
 	"/dev/rust_hmm_mirror (module rust_hmm_mirror)",
@@ -425,12 +430,9 @@ static uint64_t final_check(int r)
 		for (i = 0; i < ARRAY_SIZE(counter_words); i++)
 			if (w[counter_words[i]] != rg->count[p]) {
 				if (!bad)
-					ksft_print_msg(
-						"%s: page %lu word %u is %llu after %llu increments\n",
-						       region_name[r], p,
-						       counter_words[i],
-						       (unsigned long long)w[counter_words[i]],
-						       (unsigned long long)rg->count[p]);
+					report_counter(r, p, counter_words[i],
+						       w[counter_words[i]],
+						       rg->count[p]);
 				bad++;
 			}
 		if (!tags_ok(r, p, w))
@@ -505,16 +507,14 @@ int main(int argc, char **argv)
 			continue;
 		}
 		total_moves += s->to_dev_pages + s->to_ram_pages;
-		ksft_print_msg(
-			"%s: %llu migrations to the device (%llu pages), %llu to RAM (%llu pages), %llu evictions, %llu device-private THP pages seen, %llu errors\n",
-			       mover_name[m],
-			       (unsigned long long)s->to_dev_calls,
-			       (unsigned long long)s->to_dev_pages,
-			       (unsigned long long)s->to_ram_calls,
-			       (unsigned long long)s->to_ram_pages,
-			       (unsigned long long)s->evictions,
-			       (unsigned long long)s->thp_seen,
-			       (unsigned long long)s->errors);
+		print_counts(mover_name[m],
+			     "migrations to the device", s->to_dev_calls,
+			     "pages moved there", s->to_dev_pages,
+			     "migrations to RAM", s->to_ram_calls,
+			     "pages moved back", s->to_ram_pages,
+			     "evictions", s->evictions,
+			     "device-private THP pages seen", s->thp_seen,
+			     "errors", s->errors, NULL);
 		if (s->errors)
 			ksft_print_msg("%s: last error %s: %s\n", mover_name[m],
 				       s->last_what, strerror(-s->last_error));
@@ -525,12 +525,11 @@ int main(int argc, char **argv)
 				 (unsigned long long)lost,
 				 (unsigned long long)bad);
 	}
-	ksft_print_msg(
-		"total: %llu increments, %llu pages migrated, %llu bytes checked at the end, %llu bytes of device copies checked\n",
-		       (unsigned long long)total_inc,
-		       (unsigned long long)total_moves,
-		       (unsigned long long)checked,
-		       (unsigned long long)tag_bytes_checked);
+	print_counts("total", "increments", total_inc,
+		     "pages migrated", total_moves,
+		     "bytes checked at the end", checked,
+		     "bytes of test_hmm's device copies checked", tag_bytes_checked,
+		     NULL);
 	if (mstats[0].unavailable)
 		ksft_test_result_skip("test_hmm's copies: no %s\n", mover_dev[0]);
 	else

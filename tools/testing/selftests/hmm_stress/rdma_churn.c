@@ -140,13 +140,13 @@ static uint64_t check_owner(const char *who, const void *buf,
 				continue;
 			if (!bad && inc(st.bad_words) <= 5) {
 				pthread_mutex_lock(&report_lock);
-				printf(
-					"# %s: owner page %lu word %u is %#018llx (id %#x page %lu word %u gen %u), want gen %u%s\n",
+				printf("# %s: owner page %lu word %u is %#018llx%s\n",
 				       who, first + p, i, (unsigned long long)v,
-				       tag_id(v), tag_page(v), tag_word(v),
-				       tag_gen(v), gens[first + p][i],
 				       tag_id(v) == OTHER_ID ? ": the other process' data" :
 				       tag_id(v) == CHILD_ID ? ": the child's data" : "");
+				printf("#   id %#x page %lu word %u gen %u, want gen %u\n",
+				       tag_id(v), tag_page(v), tag_word(v),
+				       tag_gen(v), gens[first + p][i]);
 				pthread_mutex_unlock(&report_lock);
 			}
 			bad++;
@@ -202,6 +202,13 @@ static bool migrate_error_ok(int err)
 
 /* ---------------------------------------------------------------------- */
 /* The owner's threads */
+
+static void report_atomic(unsigned long p, unsigned int w, uint64_t old,
+			  uint64_t want)
+{
+	printf("# ATOMIC: page %lu word %u fetched %#018llx, want %#018llx\n",
+	       p, w, (unsigned long long)old, (unsigned long long)want);
+}
 
 static void *rdma_thread(void *arg)
 {
@@ -283,12 +290,7 @@ static void *rdma_thread(void *arg)
 				inc(st.atomics);
 				if (old != want) {
 					if (inc(st.bad_words) <= 5)
-						printf(
-							"# ATOMIC: page %lu word %u fetched %#018llx (id %#x page %lu gen %u), want %#018llx\n",
-						       p, w, (unsigned long long)old,
-						       tag_id(old), tag_page(old),
-						       tag_gen(old),
-						       (unsigned long long)want);
+						report_atomic(p, w, old, want);
 				}
 				gens[p][w]++;
 			}
@@ -636,8 +638,7 @@ int main(int argc, char **argv)
 	what = nova_bdf ? "nova_p2p" : "test_hmm dmirror4";
 	ksft_print_header();
 	if (rdma_env(&dev, &gid))
-		ksft_exit_skip(
-			"no RDMA device: HMM_STRESS_RXE_DEV and HMM_STRESS_RXE_GID are not set\n");
+		ksft_exit_skip("no RDMA device (HMM_STRESS_RXE_DEV, HMM_STRESS_RXE_GID)\n");
 	dev_fd = dev_open();
 	if (dev_fd < 0)
 		ksft_exit_skip("no %s: %s\n", nova_bdf ?
@@ -698,46 +699,30 @@ int main(int argc, char **argv)
 	rdma_close(&c);
 	close(dev_fd);
 
-	ksft_print_msg(
-		"rdma: %llu READs, %llu WRITEs, %llu ATOMICs, %llu bytes, %llu failed work requests%s%s\n",
-		       (unsigned long long)st.reads,
-		       (unsigned long long)st.writes,
-		       (unsigned long long)st.atomics,
-		       (unsigned long long)st.rdma_bytes,
-		       (unsigned long long)st.rdma_errors,
-		       st.rdma_errors ? ", last: " : "", st.last_error);
-	ksft_print_msg(
-		"cpu: %llu slot checks (%llu bytes with the final one), %llu rewrites, %llu munmap+mmap\n",
-		       (unsigned long long)st.cpu_checks,
-		       (unsigned long long)st.cpu_bytes,
-		       (unsigned long long)st.cpu_rewrites,
-		       (unsigned long long)st.remaps);
-	ksft_print_msg(
-		"migrations: %llu to the device (%llu pages), %llu to RAM (%llu pages), %llu errors; %llu bytes of test_hmm's copies checked\n",
-		       (unsigned long long)st.to_dev,
-		       (unsigned long long)st.to_dev_pages,
-		       (unsigned long long)st.to_ram,
-		       (unsigned long long)st.to_ram_pages,
-		       (unsigned long long)st.migrate_errors,
-		       (unsigned long long)st.copy_bytes);
-	ksft_print_msg("forks: %llu, children good %llu, bad %llu\n",
-		       (unsigned long long)st.forks,
-		       (unsigned long long)st.children_ok,
-		       (unsigned long long)st.children_bad);
-	ksft_print_msg(
-		"other process: %llu refills, %llu pages moved to the device, %llu bytes checked, %llu wrong words, %llu errors\n",
-		       (unsigned long long)rep.iterations,
-		       (unsigned long long)rep.to_dev_pages,
-		       (unsigned long long)rep.bytes_checked,
-		       (unsigned long long)rep.bad_words,
-		       (unsigned long long)rep.errors);
+	print_counts("rdma", "READs", st.reads, "WRITEs", st.writes,
+		     "ATOMICs", st.atomics, "bytes", st.rdma_bytes,
+		     "failed work requests", st.rdma_errors, NULL);
+	if (st.last_error[0])
+		ksft_print_msg("last error: %s\n", st.last_error);
+	print_counts("cpu", "slot checks", st.cpu_checks,
+		     "bytes checked (with the final check)", st.cpu_bytes,
+		     "rewrites", st.cpu_rewrites, "munmap+mmap", st.remaps, NULL);
+	print_counts("migrations", "to the device", st.to_dev,
+		     "pages moved there", st.to_dev_pages, "to RAM", st.to_ram,
+		     "pages moved back", st.to_ram_pages,
+		     "errors", st.migrate_errors,
+		     "bytes of test_hmm's copies checked", st.copy_bytes, NULL);
+	print_counts("fork", "children", st.forks, "good", st.children_ok,
+		     "bad", st.children_bad, NULL);
+	print_counts("other process", "refills", rep.iterations,
+		     "pages moved to the device", rep.to_dev_pages,
+		     "bytes checked", rep.bytes_checked,
+		     "wrong words", rep.bad_words, "errors", rep.errors, NULL);
 	if (rep.bad_words)
-		ksft_print_msg(
-			"other process: page %ld word %ld was %#018llx (id %#x page %lu gen %u)\n",
+		ksft_print_msg("other process: page %ld word %ld was %#018llx (id %#x)\n",
 			       rep.first_bad_page, rep.first_bad_word,
 			       (unsigned long long)rep.first_bad,
-			       tag_id(rep.first_bad), tag_page(rep.first_bad),
-			       tag_gen(rep.first_bad));
+			       tag_id(rep.first_bad));
 
 	ksft_test_result(!st.bad_words && !st.final_bad &&
 			 st.reads && st.writes && st.atomics,

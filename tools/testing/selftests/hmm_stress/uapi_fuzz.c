@@ -21,7 +21,8 @@
  * followed by an unmapped guard, or nowhere.
  *
  * Usage: uapi_fuzz [-t SECONDS] [-s SEED]
- *   HMM_STRESS_SECONDS (60), HMM_STRESS_SEED (default 0x5eed), NOVA_P2P_DEV
+ *   HMM_STRESS_SECONDS (60), HMM_STRESS_SEED (default 0x5eed), NOVA_P2P_DEV,
+ *   HMM_STRESS_FUZZ_RELEASE=concurrent (see release_concurrent)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -396,6 +397,23 @@ static void fuzz_one(uint64_t *rnd, int i, int fd)
 	record(i, ret, errno);
 }
 
+/*
+ * test_hmm's RELEASE evicts the device's memory and then waits, holding
+ * the device's devmem_lock, until every page is free.  A page the eviction
+ * skipped (a concurrent fault held it) must be faulted back by someone, but
+ * the threads that would do it can be waiting for that lock (a migration
+ * allocating device memory, with the mmap lock held) or for the mmap lock
+ * behind an munmap: the process hangs in the kernel for good.  So RELEASE
+ * runs in a phase of its own at the end, unless
+ * HMM_STRESS_FUZZ_RELEASE=concurrent asks for that deadlock.
+ */
+static bool release_concurrent;
+
+static bool is_release(int i)
+{
+	return iocs[i].kind == D_DMIRROR && iocs[i].cmd == HMM_DMIRROR_RELEASE;
+}
+
 static void *fuzz_thread(void *arg)
 {
 	uint64_t rnd = *(uint64_t *)arg;
@@ -404,13 +422,26 @@ static void *fuzz_thread(void *arg)
 	while (!flag_get(&stop)) {
 		i = rnd_below(&rnd, NR_IOCS);
 		k = iocs[i].kind;
-		if (!nfds[k])
+		if (!nfds[k] || (is_release(i) && !release_concurrent))
 			continue;
 		fuzz_one(&rnd, i, fds[k][rnd_below(&rnd, nfds[k])]);
 		if (now_ms() > deadline)
 			flag_set(&stop);
 	}
 	return NULL;
+}
+
+/* test_hmm's RELEASE with nothing else running. */
+static void release_phase(uint64_t seed)
+{
+	uint64_t rnd = seed;
+	unsigned int n;
+	size_t i;
+
+	for (i = 0; i < NR_IOCS && nfds[D_DMIRROR]; i++)
+		for (n = 0; is_release(i) && n < 200; n++)
+			fuzz_one(&rnd, i, fds[D_DMIRROR][rnd_below(&rnd,
+							nfds[D_DMIRROR])]);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -684,6 +715,8 @@ static void worker(uint64_t seed)
 	pthread_join(tc, NULL);
 	pthread_join(tk, NULL);
 	pthread_join(tx, NULL);
+	if (!release_concurrent)
+		release_phase(seed + 1);
 	canary_ok();
 	res->done = true;
 	exit(0);
@@ -736,6 +769,8 @@ int main(int argc, char **argv)
 					   argv[0]);
 	}
 	nova_bdf = getenv("NOVA_P2P_DEV");
+	s = getenv("HMM_STRESS_FUZZ_RELEASE");
+	release_concurrent = s && !strcmp(s, "concurrent");
 	ksft_print_header();
 	/* Which devices are there; the fuzzing child opens its own files. */
 	open_devices();
@@ -746,10 +781,13 @@ int main(int argc, char **argv)
 		ksft_exit_skip("none of %s, %s, %s\n", kind_dev[0],
 			       kind_dev[1], kind_dev[2]);
 	ksft_set_plan(3 + NR_KINDS);
-	ksft_print_msg(
-		"uapi_fuzz: seed %#llx (HMM_STRESS_SEED or -s), %u s; files: %d dmirror, %d rust, %d nova\n",
-		       (unsigned long long)seed, seconds, nfds[D_DMIRROR],
-		       nfds[D_RUST], nfds[D_NOVA]);
+	ksft_print_msg("uapi_fuzz: seed %#llx (HMM_STRESS_SEED or -s), %u s\n",
+		       (unsigned long long)seed, seconds);
+	ksft_print_msg("files: %d dmirror, %d rust, %d nova\n",
+		       nfds[D_DMIRROR], nfds[D_RUST], nfds[D_NOVA]);
+	ksft_print_msg("test_hmm RELEASE: %s\n", release_concurrent ?
+		       "with the others (HMM_STRESS_FUZZ_RELEASE=concurrent)" :
+		       "in a phase of its own at the end");
 	res = mmap(NULL, sizeof(*res), PROT_READ | PROT_WRITE,
 		   MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (res == MAP_FAILED)
@@ -778,21 +816,16 @@ int main(int argc, char **argv)
 				       kind_name[iocs[i].kind], iocs[i].name,
 				       res->ioc[i].last_bad_ret);
 	}
-	ksft_print_msg(
-		"%llu ioctls; region churn: %llu munmap+mmap, %llu mprotect, %llu madvise, %llu populates; %llu forks (%llu bad)\n",
-		       (unsigned long long)calls,
-		       (unsigned long long)res->unmaps,
-		       (unsigned long long)res->mprotects,
-		       (unsigned long long)res->madvises,
-		       (unsigned long long)res->touches,
-		       (unsigned long long)res->forks,
-		       (unsigned long long)res->children_bad);
-	ksft_print_msg(
-		"canary: %llu rounds, %llu pages moved to device memory, %llu migrations refused, %lu bytes checked each round\n",
-		       (unsigned long long)res->canary_rounds,
-		       (unsigned long long)res->canary_pages_moved,
-		       (unsigned long long)res->canary_errors,
-		       CANARY_PAGES * page_size);
+	print_counts("total", "ioctls", calls, NULL);
+	print_counts("region churn", "munmap+mmap", res->unmaps,
+		     "mprotect", res->mprotects, "madvise", res->madvises,
+		     "populates", res->touches, "forks", res->forks,
+		     "bad forks", res->children_bad, NULL);
+	print_counts("canary", "rounds", res->canary_rounds,
+		     "pages moved to device memory", res->canary_pages_moved,
+		     "migrations refused", res->canary_errors,
+		     "bytes checked", res->canary_rounds * CANARY_PAGES * page_size,
+		     NULL);
 	if (res->note[0])
 		ksft_print_msg("%s\n", res->note);
 
