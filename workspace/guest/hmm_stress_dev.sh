@@ -7,8 +7,8 @@
 # build/hs-dev/results/<suite>.log (not in build/results, which make test
 # empties).  HMM_STRESS_SECONDS on the kernel command
 # line (VM_APPEND="hmm_stress.seconds=20") shortens them.  With
-# hmm_stress.kselftest=1 it runs the installed kselftest tree
-# ($OUT/kselftest-hmm_stress) through run_kselftest.sh instead.
+# hmm_stress.kselftest=1 it runs the kselftest install of make build
+# ($OUT/selftests) through run_kselftest.sh -c hmm_stress instead.
 set -u
 export HMM_P2P_PROVIDER=0000:03:00.0
 export HMM_P2P_NEAR_CLIENT=0000:04:00.0
@@ -27,28 +27,36 @@ for a in "${cmdline[@]}"; do
 	hmm_stress.kselftest=1) kselftest=1 ;;
 	hmm_stress.seed=?*) export HMM_STRESS_SEED=${a#hmm_stress.seed=} ;;
 	hmm_stress.sabotage=1) sabotage=1 ;;
+	hmm_stress.reload_every=?*) export HMM_STRESS_RELOAD_EVERY=${a#hmm_stress.reload_every=} ;;
 	hmm_stress.swapfiles=?*) export HMM_STRESS_SWAPFILES_EXPECTED=${a#hmm_stress.swapfiles=} ;;
 	esac
 done
 RES=/mnt/hs-dev/results
 mkdir -p "$RES"
 if [ "$kselftest" = 1 ]; then
-	cd "$OUT/kselftest-hmm_stress" || exit 1
-	./run_kselftest.sh 2>&1 | tee "$RES/kselftest.log"
+	# The kselftest install of `make build`, run the upstream way.
+	cd "$OUT/selftests" || exit 1
+	./run_kselftest.sh -c hmm_stress 2>&1 | tee "$RES/kselftest.log"
 	exit "${PIPESTATUS[0]}"
 fi
 # The binaries: the development build in /mnt/hs-dev (made with
 # make -C tools/testing/selftests/hmm_stress OUTPUT=build/hs-dev/selftests/hmm_stress),
 # else the kselftest install of `make build`; the scripts from the work tree.
-# hmm_stress.sabotage=1: binaries with deliberate data corruption
-# (build/hs-sab), to see the suites fail.
+# Entries of the suite list:
+#   SUITE          a wrapper, e.g. unbind_load
+#   sab-SUITE      the same with binaries that corrupt data on purpose
+#                  (build/hs-sab), to see it fail; sab-swap_areas expects
+#                  a wrong number of swap areas
+#   repro-close    unbind_load with HMM_STRESS_HMM_CLOSE_EVICT=1
+#   repro-release  uapi_fuzz with HMM_STRESS_FUZZ_RELEASE=concurrent
 bin=/mnt/hs-dev/selftests/hmm_stress
 [ "$sabotage" = 1 ] && bin=/mnt/hs-sab/selftests/hmm_stress
 [ -x "$bin/unbind_load" ] || bin=$OUT/selftests/hmm_stress
+src=/mnt/linux/tools/testing/selftests/hmm_stress
 D=/tmp/hmm_stress
-rm -rf "$D" && mkdir -p "$D"
-cp "$bin"/* /mnt/linux/tools/testing/selftests/hmm_stress/*.sh \
-	/mnt/linux/tools/testing/selftests/hmm_stress/settings "$D/" 2>/dev/null
+rm -rf "$D" "$D-sab" && mkdir -p "$D" "$D-sab"
+cp "$bin"/* "$src"/*.sh "$src"/settings "$D/" 2>/dev/null
+cp /mnt/hs-sab/selftests/hmm_stress/* "$src"/*.sh "$D-sab/" 2>/dev/null
 echo "# binaries from $bin"
 echo "# THP: $(cat /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null)"
 echo "# odp_dma_alias: $(cat /sys/module/ib_core/parameters/odp_dma_alias 2>/dev/null)"
@@ -57,10 +65,18 @@ summary=()
 for s in ${suites//,/ }; do
 	t0=$(date +%s)
 	echo "=== hmm_stress $s"
-	timeout -k 10 900 "$D/$s.sh" 2>&1 | tee "$RES/$s.log"
+	case $s in
+	sab-swap_areas) cmd=(env HMM_STRESS_SWAPFILES_EXPECTED=1 "$D/swap_areas.sh") ;;
+	sab-*) cmd=("$D-sab/${s#sab-}.sh") ;;
+	repro-close) cmd=(env HMM_STRESS_HMM_CLOSE_EVICT=1 "$D/unbind_load.sh") ;;
+	repro-release) cmd=(env HMM_STRESS_FUZZ_RELEASE=concurrent "$D/uapi_fuzz.sh") ;;
+	*) cmd=("$D/$s.sh") ;;
+	esac
+	timeout -k 10 900 "${cmd[@]}" 2>&1 | tee "$RES/$s.log"
 	r=${PIPESTATUS[0]}
 	summary+=("$s: status $r, $(($(date +%s) - t0)) s")
 	[ "$r" = 0 ] || [ "$r" = 4 ] || rc=1
+	echo "=== hmm_stress $s: status $r"
 done
 echo "=== hmm_stress summary"
 printf '%s\n' "${summary[@]}"

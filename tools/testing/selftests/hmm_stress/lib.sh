@@ -270,16 +270,24 @@ hs_stacks() {
 # hs_run CMD...: runs a suite binary; its status.  A binary that runs far
 # past its time (HMM_STRESS_SECONDS x 2 + 120 s) is stuck, most likely in
 # the kernel: the kernel stacks of its threads are printed, it is killed
-# and the suite fails.
+# and the suite fails.  Its output goes through a file, so that a process
+# stuck for good in the kernel does not hold our stdout (a pipe of the
+# kselftest runner) open forever.
 hs_run() {
-	local pid t=0 limit=$((HMM_STRESS_SECONDS * 2 + 120))
+	local pid tailpid t=0 limit=$((HMM_STRESS_SECONDS * 2 + 120)) out rc
+	out=$(mktemp) || return 1
 	hs_log "running: $*"
-	"$@" &
+	"$@" >"$out" 2>&1 </dev/null &
 	pid=$!
+	tail -n +1 -f --pid="$pid" "$out" &
+	tailpid=$!
 	while kill -0 "$pid" 2>/dev/null; do
 		sleep 1
 		t=$((t + 1))
 		[ $t -lt $limit ] && continue
+		sleep 1
+		kill "$tailpid" 2>/dev/null
+		wait "$tailpid" 2>/dev/null
 		hs_log "$1 still runs after $t s; its threads:"
 		hs_stacks "$pid"
 		# shellcheck disable=SC2086 # a list of pids
@@ -289,10 +297,15 @@ hs_run() {
 			sleep 1
 		done
 		kill -0 "$pid" 2>/dev/null && hs_log "$1 cannot be killed (stuck in the kernel)"
+		rm -f "$out"
 		echo "# FAIL $HS_NAME: $1 hung"
 		return 1
 	done
 	wait "$pid"
+	rc=$?
+	wait "$tailpid"
+	rm -f "$out"
+	return $rc
 }
 
 # KTAP for the suites that are shell only: hs_plan N, then hs_result 0|1|4

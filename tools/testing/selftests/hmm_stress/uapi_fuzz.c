@@ -291,8 +291,13 @@ static unsigned long unknown_cmd(uint64_t *rnd, enum dev_kind k)
 	unsigned int nr;
 
 	if (k == D_NOVA)
-		/* drm_ioctl() only looks at the number: past nova's four. */
-		nr = 0x44 + rnd_below(rnd, 0x100 - 0x44);
+		/*
+		 * drm_ioctl() only looks at the number: past nova's four in
+		 * the driver range, or past the core ioctls (0xa0-0xd2 are
+		 * DRM core ones, some of them render-allowed).
+		 */
+		nr = rnd_below(rnd, 2) ? 0x44 + rnd_below(rnd, 0xa0 - 0x44) :
+		     0xe0 + rnd_below(rnd, 0x20);
 	else if (type == 'H')
 		nr = 0x0b + rnd_below(rnd, 0x100 - 0x0b);
 	else
@@ -599,7 +604,7 @@ static void __noreturn fork_child(uint64_t seed)
 	for (n = 0; n < 20; n++) {
 		i = rnd_below(&rnd, NR_IOCS);
 		k = iocs[i].kind;
-		if (!nfds[k])
+		if (!nfds[k] || (is_release(i) && !release_concurrent))
 			continue;
 		fuzz_one(&rnd, i, fds[k][rnd_below(&rnd, nfds[k])]);
 	}

@@ -84,8 +84,8 @@ static char *region_buf[NR_REGIONS];
 struct provider {
 	/* odd while the device memory is being torn down */
 	unsigned long seq;
-	/* the THP region was in device memory as THPs at the teardown */
-	bool thp_in_device;
+	/* odd while the module is being unloaded and loaded again */
+	unsigned long rseq;
 	/*
 	 * Walkers of this module hold the gate for reading while they use
 	 * their file of it; the provider takes it for writing, closes them
@@ -96,6 +96,7 @@ struct provider {
 	int available;		/* 0, or -errno of opening the device */
 	bool reloadable;
 	uint64_t iterations, teardowns, reloads, migrated, thp_migrations;
+	uint64_t thp_pages;
 	uint64_t errors;
 	char last_error[160];
 };
@@ -107,6 +108,8 @@ struct walker {
 	uint64_t walks, bytes_checked, errors, busy;
 	/* raced walks per region; of them, which saw device-private entries */
 	uint64_t raced[NR_REGIONS], raced_seen[NR_REGIONS];
+	/* raced walks that raced a module unload */
+	uint64_t raced_unload[NR_REGIONS];
 	char last_error[160];
 };
 
@@ -133,23 +136,44 @@ static void teardown_end(int p)
 	__atomic_add_fetch(&prov[p].seq, 1, __ATOMIC_SEQ_CST);
 }
 
-static unsigned long seq_read(int r)
+/* A module unload and load is a teardown too, with its own count. */
+static void reload_begin(int p)
 {
-	return __atomic_load_n(&prov[region_prov[r]].seq, __ATOMIC_SEQ_CST);
+	__atomic_add_fetch(&prov[p].rseq, 1, __ATOMIC_SEQ_CST);
 }
 
-/* Whether the owner of region @r tore its memory down since @s0. */
-static bool raced(int r, unsigned long s0)
+static void reload_end(int p)
 {
-	return (s0 & 1) || seq_read(r) != s0;
+	__atomic_add_fetch(&prov[p].rseq, 1, __ATOMIC_SEQ_CST);
+}
+
+/* Both counts of the owner of region @r, as one stamp. */
+static unsigned long seq_read(int r)
+{
+	struct provider *pv = &prov[region_prov[r]];
+
+	return __atomic_load_n(&pv->seq, __ATOMIC_SEQ_CST) << 32 |
+	       (__atomic_load_n(&pv->rseq, __ATOMIC_SEQ_CST) & 0xffffffff);
+}
+
+/* Whether the count (@shift 32) or the reload count (0) moved since @s0. */
+static bool moved(unsigned long s0, unsigned long s1, int shift)
+{
+	unsigned long a = (s0 >> shift) & 0xffffffff;
+
+	return (a & 1) || a != ((s1 >> shift) & 0xffffffff);
 }
 
 static void record(struct walker *w, int r, unsigned long s0, bool seen)
 {
+	unsigned long s1 = seq_read(r);
+
 	w->walks++;
-	if (!raced(r, s0))
+	if (!moved(s0, s1, 32))
 		return;
 	w->raced[r]++;
+	if (moved(s0, s1, 0))
+		w->raced_unload[r]++;
 	if (seen)
 		w->raced_seen[r]++;
 }
@@ -203,27 +227,53 @@ static void pick(uint64_t *rnd, int r, unsigned long *first, unsigned long *n)
 
 /*
  * A random region of a provider that is there and is not @p (main() made
- * sure there is one).
+ * sure there is one).  Walks that fault (@faults) take the THP region an
+ * eighth as often as the others: each one moves the THPs back to RAM, and
+ * they should be in device memory when test_hmm tears it down.
  */
-static int foreign_region(uint64_t *rnd, int p)
+static int foreign_region(uint64_t *rnd, int p, bool faults)
 {
 	int r;
 
-	do {
+	for (;;) {
 		r = rnd_below(rnd, NR_REGIONS);
-	} while (region_prov[r] == p || prov[region_prov[r]].available);
-	return r;
+		if (region_prov[r] == p || prov[region_prov[r]].available)
+			continue;
+		if (r == R_HMM_THP && faults && rnd_below(rnd, 8))
+			continue;
+		return r;
+	}
 }
 
 /* ---------------------------------------------------------------------- */
 /* Providers */
 
+/* Pages of region @r in dmirror0's memory, and of them in THPs. */
+static void hmm_count(int fd, int r, unsigned char *snap, uint64_t *dev,
+		      uint64_t *thp)
+{
+	unsigned long i;
+
+	*dev = 0;
+	*thp = 0;
+	if (hmm_cmd(fd, HMM_DMIRROR_SNAPSHOT, region_buf[r], snap,
+		    region_pages[r], NULL))
+		return;
+	for (i = 0; i < region_pages[r]; i++) {
+		if ((snap[i] & 0xf0) != HMM_DMIRROR_PROT_DEV_PRIVATE_LOCAL)
+			continue;
+		(*dev)++;
+		if (snap[i] & HMM_DMIRROR_PROT_PMD)
+			(*thp)++;
+	}
+}
+
 static int hmm_fill_device(int fd, char *bounce, unsigned char *snap)
 {
 	struct provider *pv = &prov[P_HMM];
 	static const int rs[] = { R_HMM_THP, R_HMM };
-	unsigned long i, n, thp = 0;
-	uint64_t cpages;
+	uint64_t cpages, dev, thp;
+	unsigned long n;
 	unsigned int k;
 	int ret;
 
@@ -234,23 +284,18 @@ static int hmm_fill_device(int fd, char *bounce, unsigned char *snap)
 		/* ENOENT: a walker faulted a page back before the copy-out. */
 		if (ret && ret != -ENOENT && ret != -EBUSY)
 			return ret;
-		if (!ret) {
-			pv->migrated += cpages;
+		if (!ret)
 			check_pages(&copy_bytes, "test_hmm MIGRATE_TO_DEV copy",
 				    rs[k], 0, n, bounce);
+		/* What is in device memory right after the migration. */
+		hmm_count(fd, rs[k], snap, &dev, &thp);
+		pv->migrated += dev;
+		if (rs[k] == R_HMM_THP) {
+			pv->thp_pages += thp;
+			if (thp)
+				pv->thp_migrations++;
 		}
 	}
-	if (!hmm_cmd(fd, HMM_DMIRROR_SNAPSHOT, region_buf[R_HMM_THP], snap,
-		     region_pages[R_HMM_THP], NULL))
-		for (i = 0; i < region_pages[R_HMM_THP]; i++)
-			if ((snap[i] & (HMM_DMIRROR_PROT_DEV_PRIVATE_LOCAL |
-					HMM_DMIRROR_PROT_PMD)) ==
-			    (HMM_DMIRROR_PROT_DEV_PRIVATE_LOCAL |
-			     HMM_DMIRROR_PROT_PMD))
-				thp++;
-	pv->thp_in_device = thp;
-	if (thp)
-		pv->thp_migrations++;
 	return 0;
 }
 
@@ -356,7 +401,9 @@ static void *hmm_provider(void *arg)
 			 */
 			close(fd);
 			fd = -1;
+			reload_begin(P_HMM);
 			ret = reload_module(P_HMM);
+			reload_end(P_HMM);
 		} else {
 			/* Evicts dmirror0's memory and unregisters it. */
 			ret = hmm_cmd(fd, HMM_DMIRROR_RELEASE,
@@ -405,8 +452,11 @@ static void *rust_provider(void *arg)
 		teardown_begin(P_RUST);
 		/* Evicts the device memory and unregisters it. */
 		close(fd);
-		if (pv->reloadable && !(pv->iterations % reload_every))
+		if (pv->reloadable && !(pv->iterations % reload_every)) {
+			reload_begin(P_RUST);
 			reload_module(P_RUST);
+			reload_end(P_RUST);
+		}
 		pv->teardowns++;
 		teardown_end(P_RUST);
 		if (now_ms() > deadline)
@@ -455,7 +505,9 @@ static void *nova_provider(void *arg)
 		if (pv->reloadable && !(pv->iterations % reload_every)) {
 			close(fd);
 			fd = -1;
+			reload_begin(P_NOVA);
 			reload_module(P_NOVA);
+			reload_end(P_NOVA);
 		} else {
 			/* Unbinding evicts the VRAM and unregisters it. */
 			ret = sysfs_write(NOVA_P2P_DRIVER "/unbind", nova_bdf);
@@ -577,7 +629,7 @@ static void *mirror_walker(void *arg)
 	uint64_t rnd = 21 + wi;
 	unsigned long first, n, i, s0;
 	int fd, r, ret;
-	bool seen;
+	bool seen, snapshot;
 
 	while (!flag_get(&stop) && buf && snap && !w->available) {
 		fd = walker_get(p, wi == W_HMM ? open_dmirror1 : rust_open);
@@ -585,10 +637,15 @@ static void *mirror_walker(void *arg)
 			usleep(2000);
 			continue;
 		}
-		r = foreign_region(&rnd, p);
+		snapshot = rnd_below(&rnd, 4);
+		/*
+		 * dmirror1 walks dmirror0's pages too: same module, but not
+		 * the same device memory (the gate keeps it out of rmmod).
+		 */
+		r = foreign_region(&rnd, wi == W_HMM ? -1 : p, !snapshot);
 		pick(&rnd, r, &first, &n);
 		s0 = seq_read(r);
-		if (rnd_below(&rnd, 4)) {
+		if (snapshot) {
 			ret = hmm_cmd(fd, HMM_DMIRROR_SNAPSHOT,
 				      region_buf[r] + first * page_size, snap,
 				      n, NULL);
@@ -640,7 +697,7 @@ static void *nova_walker(void *arg)
 			usleep(2000);
 			continue;
 		}
-		r = foreign_region(&rnd, P_NOVA);
+		r = foreign_region(&rnd, P_NOVA, false);
 		pick(&rnd, r, &first, &n);
 		s0 = seq_read(r);
 		ret = nova_residency(fd, region_buf[r] + first * page_size,
@@ -689,11 +746,7 @@ static void *cpu_walker(void *arg)
 	int r;
 
 	while (!flag_get(&stop)) {
-		r = rnd_below(&rnd, NR_REGIONS);
-		if (prov[region_prov[r]].available) {
-			usleep(1000);
-			continue;
-		}
+		r = foreign_region(&rnd, -1, true);
 		page = rnd_below(&rnd, region_pages[r]);
 		p = region_buf[r] + page * page_size;
 		s0 = seq_read(r);
@@ -742,11 +795,7 @@ static void *rdma_walker(void *arg)
 			goto out;
 		}
 	while (!flag_get(&stop)) {
-		r = rnd_below(&rnd, NR_REGIONS);
-		if (prov[region_prov[r]].available) {
-			usleep(1000);
-			continue;
-		}
+		r = foreign_region(&rnd, -1, true);
 		pick(&rnd, r, &first, &n);
 		s0 = seq_read(r);
 		if (rnd_below(&rnd, 2)) {
@@ -895,6 +944,7 @@ int main(int argc, char **argv)
 		hmm_provider, rust_provider, nova_provider
 	};
 	uint64_t sc_a_seen = 0, sc_a = 0, sc_b = 0, sc_c = 0, bytes = 0;
+	uint64_t sc_a_unload = 0, sc_b_unload = 0, sc_c_unload = 0;
 	uint64_t errors = 0, nprov = 0;
 	pthread_t tp[NR_PROV], tw[NR_WALKERS];
 	bool tp_started[NR_PROV] = { 0 };
@@ -992,6 +1042,7 @@ int main(int argc, char **argv)
 			     "of them with a module reload", pv->reloads,
 			     "pages migrated to the device", pv->migrated,
 			     "times with device-private THPs", pv->thp_migrations,
+			     "pages in device-private THPs", pv->thp_pages,
 			     "errors", pv->errors, NULL);
 		if (pv->errors)
 			ksft_print_msg("%s: last error: %s\n", name,
@@ -1015,6 +1066,11 @@ int main(int argc, char **argv)
 			     "hmm_thp", w->raced[R_HMM_THP],
 			     "rust", w->raced[R_RUST], "nova", w->raced[R_NOVA],
 			     NULL);
+		print_counts("  of them a module unload", "hmm",
+			     w->raced_unload[R_HMM],
+			     "hmm_thp", w->raced_unload[R_HMM_THP],
+			     "rust", w->raced_unload[R_RUST],
+			     "nova", w->raced_unload[R_NOVA], NULL);
 		if (i != W_CPU && i != W_RDMA)
 			print_counts("  and saw device-private entries",
 				     "hmm", w->raced_seen[R_HMM],
@@ -1027,11 +1083,17 @@ int main(int argc, char **argv)
 		errors += w->errors;
 		bytes += w->bytes_checked;
 		if (i == W_CPU) {
-			for (r = 0; r < NR_REGIONS; r++)
+			for (r = 0; r < NR_REGIONS; r++) {
 				sc_c += w->raced[r];
+				sc_c_unload += w->raced_unload[r];
+			}
 			continue;
 		}
 		sc_a += w->raced[R_HMM] + w->raced[R_RUST] + w->raced[R_NOVA];
+		sc_a_unload += w->raced_unload[R_HMM] +
+			       w->raced_unload[R_RUST] +
+			       w->raced_unload[R_NOVA];
+		sc_b_unload += w->raced_unload[R_HMM_THP];
 		sc_a_seen += w->raced_seen[R_HMM] + w->raced_seen[R_RUST] +
 			     w->raced_seen[R_NOVA];
 		sc_b += w->raced[R_HMM_THP];
@@ -1040,13 +1102,14 @@ int main(int argc, char **argv)
 	print_counts("scenario a, PTE walk vs evict+unregister",
 		     "raced walks", sc_a,
 		     "raced walks that saw device-private entries", sc_a_seen,
-		     NULL);
+		     "raced walks during a module unload", sc_a_unload, NULL);
 	print_counts("scenario b, absent-PMD walk of a THP vs test_hmm teardown",
 		     "raced walks", sc_b,
+		     "raced walks during rmmod test_hmm", sc_b_unload,
 		     "times test_hmm held THPs", prov[P_HMM].thp_migrations,
 		     NULL);
 	print_counts("scenario c, CPU fault vs teardown", "raced faults", sc_c,
-		     NULL);
+		     "raced faults during a module unload", sc_c_unload, NULL);
 	print_counts("data", "bytes read back and checked", bytes,
 		     "bytes of test_hmm's copies checked", copy_bytes,
 		     "wrong pages", data_errors, NULL);
