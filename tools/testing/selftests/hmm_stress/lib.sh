@@ -279,7 +279,7 @@ hs_run() {
 	hs_log "running: $*"
 	"$@" >"$out" 2>&1 </dev/null &
 	pid=$!
-	tail -n +1 -f --pid="$pid" "$out" &
+	tail -n +1 -f --pid="$pid" "$out" 2>/dev/null &
 	tailpid=$!
 	while kill -0 "$pid" 2>/dev/null; do
 		sleep 1

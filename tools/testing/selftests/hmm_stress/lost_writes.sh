@@ -3,6 +3,7 @@
 # Counters bumped by the CPU in pages that keep moving between RAM and the
 # device memory of test_hmm (order-0 pages and THPs), the Rust sample and
 # nova_p2p (on NOVA_P2P_DEV): no write may be lost.  See lost_writes.c.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
 hs_begin

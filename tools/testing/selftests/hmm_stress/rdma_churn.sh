@@ -7,6 +7,7 @@
 # aliases (ib_core.odp_dma_alias=Y) and without (N).  The parameter gets its
 # value back at the end.  HMM_STRESS_SECONDS is split between the runs.
 # See rdma_churn.c.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
 hs_begin
@@ -65,4 +66,4 @@ for r in "${runs[@]}"; do
 	done
 done
 [ $rc = 0 ] && [ $ran = 0 ] && rc=$ksft_skip
-hs_end $rc
+hs_end "$rc"

@@ -6,6 +6,7 @@
 # sees it, which the device-private swap types lower.  It is printed, and
 # compared with HMM_STRESS_SWAPFILES_EXPECTED when that is set.  Everything
 # is swapped off and removed again.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
 NDEV=40		# more than MAX_SWAPFILES can be (32)
@@ -83,4 +84,4 @@ else
 fi
 hs_swapoff_ours
 [ "$(($(wc -l </proc/swaps) - 1))" = "$before" ] || { hs_log "swapoff left areas on"; HS_FAILED=1; }
-hs_end $HS_FAILED
+hs_end "$HS_FAILED"

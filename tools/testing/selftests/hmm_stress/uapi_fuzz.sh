@@ -5,6 +5,7 @@
 # unmapped, protected and advised, and the process forks; a canary region
 # keeps moving through device memory and must stay intact.  The seed is
 # HMM_STRESS_SEED (default 0x5eed).  See uapi_fuzz.c.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
 hs_begin

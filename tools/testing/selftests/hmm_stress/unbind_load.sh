@@ -5,6 +5,7 @@
 # released and its module unloaded and reloaded: test_hmm, the Rust sample
 # rust_hmm_mirror and nova_p2p (on NOVA_P2P_DEV), RDMA ODP prefetch and READ
 # over rxe through DMA aliases.  See unbind_load.c.
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "$0")/lib.sh"
 
 hs_begin
