@@ -23,6 +23,8 @@ console log.
 With --total, reads RESULTS_DIR/KERNEL/summary.json of each KERNEL, writes
 RESULTS_DIR/summary.json over all of them and prints one summary line per
 kernel, then the total "N passed, N failed, N skipped" as the last line.
+A kernel that test.sh left out for time (a RESULTS_DIR/KERNEL/not-run file
+with the reason) counts as one skip and says why.
 
 With --cases, prints the leaf results of one kselftest's output as TAP
 lines (series.sh compares hmm-tests cases between prefixes with it).
@@ -138,6 +140,14 @@ def total(rdir, kernels):
     lines = []
     for k in kernels:
         path = os.path.join(rdir, k, "summary.json")
+        notrun = os.path.join(rdir, k, "not-run")
+        if os.path.exists(notrun) and not os.path.exists(path):
+            # Left out for time (test.sh's TEST_BUDGET): a skip, never a pass.
+            why = open(notrun).read().strip()
+            allsum["skipped"] += 1
+            allsum["kernels"][k] = {"not_run": why}
+            lines.append(f"{k}: not run (1 skipped): {why}")
+            continue
         if not os.path.exists(path):
             allsum["problems"].append(f"{k}: no results (the kernel was not built or booted)")
             lines.append(f"{k}: no results")

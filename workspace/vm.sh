@@ -129,7 +129,7 @@ run)
 	esac
 	rm -rf "$WORK/guest" && cp -r "$TOP/workspace/guest" "$WORK/guest"
 	make_initramfs
-	qemu_cmd "$CMDLINE hmmp2p.run=$script hmmp2p.out=$(basename "$KOUT") hmmp2p.results=$rdir${SUITES:+ hmmp2p.suites=$SUITES}"
+	qemu_cmd "$CMDLINE hmmp2p.run=$script hmmp2p.out=$(basename "$KOUT") hmmp2p.results=$rdir hmmp2p.budget=$((VM_TIMEOUT - 60))${SUITES:+ hmmp2p.suites=$SUITES}"
 	t0=$SECONDS
 	set +e
 	inroot timeout --foreground -k 10 "$VM_TIMEOUT" "${QEMU[@]}" </dev/null >"$console" 2>&1 &

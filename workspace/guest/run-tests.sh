@@ -57,11 +57,8 @@ fi
 # state survives run_kselftest.sh's timeout) would otherwise keep the VM up
 # until vm.sh's timeout.  Past the budget, dump the blocked tasks' stacks
 # (SysRq-w) into the console, report and power off.
-if [ -r /proc/lockdep_stats ]; then
-	budget=${HMMP2P_BUDGET:-3600}
-else
-	budget=${HMMP2P_BUDGET:-1800}
-fi
+# vm.sh gives it (hmmp2p.budget=, a minute less than its own timeout).
+budget=${HMMP2P_BUDGET:-1800}
 (
 	sleep "$budget"
 	echo "# the guest ran out of its ${budget} s budget: blocked tasks follow" >&2

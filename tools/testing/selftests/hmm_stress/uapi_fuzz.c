@@ -440,13 +440,13 @@ static void *fuzz_thread(void *arg)
 static void release_phase(uint64_t seed)
 {
 	uint64_t rnd = seed;
+	int nd = nfds[D_DMIRROR];
 	unsigned int n;
 	size_t i;
 
-	for (i = 0; i < NR_IOCS && nfds[D_DMIRROR]; i++)
+	for (i = 0; i < NR_IOCS && nd; i++)
 		for (n = 0; is_release(i) && n < 200; n++)
-			fuzz_one(&rnd, i, fds[D_DMIRROR][rnd_below(&rnd,
-							nfds[D_DMIRROR])]);
+			fuzz_one(&rnd, i, fds[D_DMIRROR][rnd_below(&rnd, nd)]);
 }
 
 /* ---------------------------------------------------------------------- */
