@@ -9,8 +9,12 @@
 # fails at this one.  CHECK_FROM=N starts at patch N.
 #
 # patches/newfiles: one line per group, "SUBJECT<TAB>PATH PATH...".  Our
-# files that only serve the workspace (kernel/configs/hmm_p2p_*.config) are
-# not part of the series.
+# files that only serve the workspace are not part of the series: the
+# config fragments kernel/configs/hmm_p2p_*.config, and the stress suites
+# of tools/testing/selftests/hmm_stress/ (kselftests in form, run by the
+# VM with an explicit TARGETS; they drive test_hmm, the Rust sample,
+# nova_p2p and rxe together, which only our VM sets up, and are not
+# proposed upstream).
 . "$(dirname "$0")/lib.sh"
 OUTD=$WORK/series
 TREE=$WORK/series-tree
@@ -47,7 +51,7 @@ if [ -f "$TOP/patches/newfiles" ]; then
 fi
 for f in $(our_files); do
 	case " $listed " in *" $f "*) continue ;; esac
-	case "$f" in kernel/configs/hmm_p2p_*) continue ;; esac
+	case "$f" in kernel/configs/hmm_p2p_* | tools/testing/selftests/hmm_stress/*) continue ;; esac
 	die "$f is ours but no group of patches/newfiles names it"
 done
 n=$(git -C "$TREE" rev-list --count hmmp2p-base..HEAD)
