@@ -78,6 +78,11 @@ for k in ${KERNELS//,/ }; do
 	[ $krc = 0 ] || rc=1
 done
 log "make test: $((SECONDS - t0)) s in all"
+ran=0
+for k in ${KERNELS//,/ }; do
+	[ -f "$R/$k/not-run" ] || ran=1
+done
+[ $ran = 1 ] || { echo "error: no kernel fits in TEST_BUDGET=$BUDGET" >&2; rc=1; }
 # One line per kernel, then the total as the last line.
 inroot python3 "$TOP/workspace/results.py" --total "$R" ${KERNELS//,/ } || rc=1
 [ $rc = 0 ] || die "tests failed (see above and $R/<kernel>/summary.json)"

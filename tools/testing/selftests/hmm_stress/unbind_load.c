@@ -41,8 +41,8 @@
  * Usage: unbind_load [-t SECONDS] [-r RELOAD_EVERY]
  *   HMM_STRESS_SECONDS (60), HMM_STRESS_RELOAD_EVERY (10), NOVA_P2P_DEV,
  *   HMM_SPM_ADDR_DEV0/1 (test_hmm's parameters when it is reloaded),
- *   HMM_STRESS_HMM_CLOSE_EVICT=1 (close test_hmm's file with its pages in
- *   device memory before rmmod, a use-after-free in test_hmm; see below)
+ *   HMM_STRESS_HMM_CLOSE_EVICT=0 (move test_hmm's pages back to RAM before
+ *   closing its file and rmmod; by default they stay in device memory)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -392,12 +392,14 @@ static void *hmm_provider(void *arg)
 		if (pv->reloadable && !(pv->iterations % reload_every) &&
 		    (close_evicts || !hmm_drain(fd, snap))) {
 			/*
-			 * Closing the last file evicts dmirror0's memory, but
-			 * only once: a page that a fault holds locked stays in
-			 * device memory, naming the dmirror that release then
-			 * frees, and the next fault on it uses the freed
-			 * dmirror.  So the pages go back to RAM first, unless
-			 * HMM_STRESS_HMM_CLOSE_EVICT=1 asks for that race.
+			 * Closing the last file evicts dmirror0's memory while
+			 * walkers fault it: a page that a fault holds locked
+			 * stays in device memory, naming the dmirror that
+			 * release drops (the review's B3 race; test_hmm's
+			 * device pages hold a reference on their mirror since
+			 * "lib/test_hmm: let device pages hold a reference on
+			 * their mirror").  HMM_STRESS_HMM_CLOSE_EVICT=0 moves
+			 * the pages back to RAM first.
 			 */
 			close(fd);
 			fd = -1;
@@ -968,7 +970,7 @@ int main(int argc, char **argv)
 	}
 	nova_bdf = getenv("NOVA_P2P_DEV");
 	s = getenv("HMM_STRESS_HMM_CLOSE_EVICT");
-	close_evicts = s && atoi(s) > 0;
+	close_evicts = !s || atoi(s) > 0;
 	ksft_print_header();
 
 	for (p = 0; p < NR_PROV; p++) {
@@ -999,8 +1001,8 @@ int main(int argc, char **argv)
 	ksft_print_msg("unbind_load: %u s, modules reloaded every %u teardowns\n",
 		       seconds, reload_every);
 	ksft_print_msg("test_hmm: %s\n", close_evicts ?
-		       "closed with pages in device memory (HMM_STRESS_HMM_CLOSE_EVICT=1)" :
-		       "pages moved back to RAM before close and rmmod");
+		       "closed with pages in device memory" :
+		       "pages moved back to RAM before close and rmmod (HMM_STRESS_HMM_CLOSE_EVICT=0)");
 	for (r = 0; r < NR_REGIONS; r++)
 		region_init(r);
 	deadline = now_ms() + seconds * 1000ULL;
