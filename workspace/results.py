@@ -8,7 +8,8 @@ Usage: results.py [--kernel NAME] RESULTS_DIR KUNIT_PY
 
 Inputs (in RESULTS_DIR): console.log (the guest's serial console, with the
 KUnit output of the boot); pci_topology.tap and rxe_smoke.tap (the checks of
-the VM's environment, workspace/guest); kselftest.tap (run_kselftest.sh's
+the VM's environment, workspace/guest); excluded.tap (optional: the cases
+the guest left out of a kselftest, reported as skips); kselftest.tap (run_kselftest.sh's
 output) with ksft/expected (the kselftests the guest meant to run) and
 ksft/<test> (each one's own output, run_kselftest.sh --per-test-log).  The
 KUnit part of the console goes to kunit.ktap and is parsed by the kernel's
@@ -237,9 +238,12 @@ def main():
     else:
         problems.append("KUnit: no KUnit results in the boot log")
 
-    # The checks of the VM's environment.
-    for suite in ENV_SUITES:
+    # The checks of the VM's environment; "excluded" (optional) reports the
+    # cases the guest left out of a kselftest, as skips.
+    for suite in ENV_SUITES + ["excluded"]:
         path = os.path.join(rdir, suite + ".tap")
+        if suite == "excluded" and not os.path.exists(path):
+            continue
         if not os.path.exists(path):
             problems.append(f"{suite}: no results (the suite did not run or crashed)")
             continue
