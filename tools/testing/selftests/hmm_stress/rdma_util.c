@@ -56,7 +56,15 @@ static int qp_to_rts(struct rdma_ctx *c, struct ibv_qp *qp, uint32_t peer)
 		return -errno;
 	memset(&a, 0, sizeof(a));
 	a.qp_state = IBV_QPS_RTS;
-	a.timeout = 14;
+	/*
+	 * 4.096 us << 20, about 4 s per try: on a debug kernel under
+	 * emulation, rxe's ODP fault of a page in device memory (a migration
+	 * or an alias, with KASAN and lockdep) under the suite's churn takes
+	 * longer than the 67 ms of 14, and 7 retries of that (about 0.5 s)
+	 * ran out.  A request that never completes still fails, after about
+	 * 30 s.
+	 */
+	a.timeout = 20;
 	a.retry_cnt = 7;
 	a.rnr_retry = 7;
 	a.max_rd_atomic = 1;

@@ -126,6 +126,16 @@ static uint64_t data_errors;
 static uint64_t copy_bytes;
 static pthread_mutex_t report_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/*
+ * Whether this teardown reloads the provider's module: the first one, then
+ * every reload_every-th, so that a slow kernel that gets through only a few
+ * teardowns in the run still reloads each module once.
+ */
+static bool reload_due(const struct provider *pv)
+{
+	return pv->reloadable && (pv->iterations - 1) % reload_every == 0;
+}
+
 static void teardown_begin(int p)
 {
 	__atomic_add_fetch(&prov[p].seq, 1, __ATOMIC_SEQ_CST);
@@ -389,7 +399,7 @@ static void *hmm_provider(void *arg)
 				  "MIGRATE_TO_DEV: %s", strerror(-ret));
 		hold(&rnd);
 		teardown_begin(P_HMM);
-		if (pv->reloadable && !(pv->iterations % reload_every) &&
+		if (reload_due(pv) &&
 		    (close_evicts || !hmm_drain(fd, snap))) {
 			/*
 			 * Closing the last file evicts dmirror0's memory while
@@ -454,7 +464,7 @@ static void *rust_provider(void *arg)
 		teardown_begin(P_RUST);
 		/* Evicts the device memory and unregisters it. */
 		close(fd);
-		if (pv->reloadable && !(pv->iterations % reload_every)) {
+		if (reload_due(pv)) {
 			reload_begin(P_RUST);
 			reload_module(P_RUST);
 			reload_end(P_RUST);
@@ -504,7 +514,7 @@ static void *nova_provider(void *arg)
 		pv->migrated += moved;
 		hold(&rnd);
 		teardown_begin(P_NOVA);
-		if (pv->reloadable && !(pv->iterations % reload_every)) {
+		if (reload_due(pv)) {
 			close(fd);
 			fd = -1;
 			reload_begin(P_NOVA);
