@@ -71,6 +71,7 @@ static uint32_t next_gen = 1;	/* protected by the slot locks' users */
 static pthread_rwlock_t slot_lock[NSLOTS];
 static pthread_mutex_t gen_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool stop;
+static bool rdma_done;
 static uint64_t deadline;
 static int dev_fd = -1;		/* the owner's device file */
 static pthread_mutex_t report_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -87,6 +88,14 @@ static struct {
 	uint64_t bad_words, final_bad;
 	char last_error[200];
 } st;
+
+/* Has the RDMA thread done each kind of operation at least once? */
+static bool rdma_covered(void)
+{
+	return __atomic_load_n(&st.reads, __ATOMIC_RELAXED) &&
+	       __atomic_load_n(&st.writes, __ATOMIC_RELAXED) &&
+	       __atomic_load_n(&st.atomics, __ATOMIC_RELAXED);
+}
 
 /* What the other process reports at the end. */
 struct other_report {
@@ -220,6 +229,7 @@ static void *rdma_thread(void *arg)
 	unsigned int k, w;
 	uint32_t gen;
 	int s, ret;
+	unsigned int op;
 
 	odp = rdma_reg(c, region, NPAGES * page_size, true);
 	lmr = local ? rdma_reg(c, local, slot_len, false) : NULL;
@@ -231,7 +241,18 @@ static void *rdma_thread(void *arg)
 	while (!flag_get(&stop)) {
 		s = rnd_below(&rnd, NSLOTS);
 		first = s * SLOT_PAGES;
-		switch (rnd_below(&rnd, 10)) {
+		/*
+		 * Each kind of operation first, then at random: on a slow
+		 * (debug) kernel a run may have time for a few only.
+		 */
+		op = rnd_below(&rnd, 10);
+		if (!__atomic_load_n(&st.reads, __ATOMIC_RELAXED))
+			op = 0;
+		else if (!__atomic_load_n(&st.writes, __ATOMIC_RELAXED))
+			op = 4;
+		else if (!__atomic_load_n(&st.atomics, __ATOMIC_RELAXED))
+			op = 7;
+		switch (op) {
 		case 0 ... 3:
 			pthread_rwlock_rdlock(&slot_lock[s]);
 			memset(local, 0, slot_len);
@@ -310,6 +331,7 @@ static void *rdma_thread(void *arg)
 	ibv_dereg_mr(odp);
 	ibv_dereg_mr(lmr);
 	munmap(local, slot_len);
+	flag_set(&rdma_done);
 	return NULL;
 }
 
@@ -682,6 +704,17 @@ int main(int argc, char **argv)
 		ksft_exit_fail_msg("pthread_create\n");
 	while (now_ms() < deadline)
 		usleep(100000);
+	/*
+	 * The owner's data is checked against READs, WRITEs and ATOMICs:
+	 * give a slow kernel up to the run's length again to do each once.
+	 */
+	if (!rdma_covered()) {
+		ksft_print_msg("not every kind of RDMA operation done yet: up to %u s more\n",
+			       seconds);
+		while (!rdma_covered() && !flag_get(&rdma_done) &&
+		       now_ms() < deadline + seconds * 1000ULL)
+			usleep(100000);
+	}
 	flag_set(&stop);
 	pthread_join(tr, NULL);
 	pthread_join(tc, NULL);
