@@ -240,9 +240,17 @@ def main():
 
     # The checks of the VM's environment; "excluded" (optional) reports the
     # cases the guest left out of a kselftest, as skips.
+    # The suites the guest was asked to run (SUITES=...; all when absent).
+    asked = None
+    if os.path.exists(os.path.join(rdir, "suites")):
+        asked = set(open(os.path.join(rdir, "suites")).read().strip().split(","))
+        if "pci_checks" in asked:
+            asked.add("pci_topology")
     for suite in ENV_SUITES + ["excluded"]:
         path = os.path.join(rdir, suite + ".tap")
         if suite == "excluded" and not os.path.exists(path):
+            continue
+        if asked is not None and suite in ENV_SUITES and suite not in asked:
             continue
         if not os.path.exists(path):
             problems.append(f"{suite}: no results (the suite did not run or crashed)")
