@@ -16,13 +16,17 @@ DOWNLOADS=$CACHE/downloads
 SHARED=${HMMP2P_SHARED:-$TOP/../shared}
 WORK=$TOP/build
 KSRC=${HMMP2P_KSRC:-$WORK/linux}
-if [ -n "${HMMP2P_KOUT:-}" ]; then
-	KOUT=$HMMP2P_KOUT
-elif [ "${DEBUG:-0}" = 1 ]; then
-	KOUT=$WORK/out-debug
-else
-	KOUT=$WORK/out
-fi
+# The build directory of a kernel: kout_for DEBUG (0: test, 1: debug).
+kout_for() {
+	if [ -n "${HMMP2P_KOUT:-}" ]; then
+		echo "$HMMP2P_KOUT"
+	elif [ "$1" = 1 ]; then
+		echo "$WORK/out-debug"
+	else
+		echo "$WORK/out"
+	fi
+}
+KOUT=$(kout_for "${DEBUG:-0}")
 JOBS=${JOBS:-$(nproc)}
 
 # Our whole files: the repository's files (tracked, or new and not ignored)

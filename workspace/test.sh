@@ -43,9 +43,7 @@ for k in ${KERNELS//,/ }; do
 	esac
 	mkdir -p "$R/$k"
 	if [ "$BUDGET" -gt 0 ]; then
-		kout=$WORK/out
-		[ $dbg = 1 ] && kout=$WORK/out-debug
-		need=$(($(est_build "$kout") + $(est_run $k)))
+		need=$(($(est_build "$(kout_for $dbg)") + $(est_run $k)))
 		left=$((BUDGET - (SECONDS - t0)))
 		if [ "$need" -gt "$left" ]; then
 			why="needs about $need s to build and run, $left s of TEST_BUDGET=$BUDGET left"
