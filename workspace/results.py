@@ -238,14 +238,12 @@ def main():
     else:
         problems.append("KUnit: no KUnit results in the boot log")
 
-    # The checks of the VM's environment; "excluded" (optional) reports the
-    # cases the guest left out of a kselftest, as skips.
-    # The suites the guest was asked to run (SUITES=...; all when absent).
+    # The checks of the VM's environment, those the guest was asked to run
+    # (SUITES=...; all without a "suites" file); "excluded" (optional)
+    # reports the cases the guest left out of a kselftest, as skips.
     asked = None
     if os.path.exists(os.path.join(rdir, "suites")):
         asked = set(open(os.path.join(rdir, "suites")).read().strip().split(","))
-        if "pci_checks" in asked:
-            asked.add("pci_topology")
     for suite in ENV_SUITES + ["excluded"]:
         path = os.path.join(rdir, suite + ".tap")
         if suite == "excluded" and not os.path.exists(path):
