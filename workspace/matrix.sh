@@ -80,7 +80,10 @@ snapshot() {
 	fi
 	git -C "$SRC_S" fetch -q "$KSRC" HEAD || die "cannot fetch HEAD from $KSRC"
 	head=$(git -C "$SRC_S" rev-parse FETCH_HEAD)
-	if [ "$(git -C "$SRC_S" rev-parse HEAD 2>/dev/null)" != "$head" ]; then
+	# A fresh --no-checkout clone is at HEAD already, with nothing checked
+	# out: the top Makefile tells.
+	if [ "$(git -C "$SRC_S" rev-parse HEAD 2>/dev/null)" != "$head" ] ||
+		[ ! -f "$SRC_S/Makefile" ]; then
 		log "matrix: series at $(git -C "$SRC_S" log -1 --format='%h %s' "$head")"
 		git -C "$SRC_S" checkout -q -f --detach "$head"
 	fi
