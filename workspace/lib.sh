@@ -89,6 +89,51 @@ cpu_lock() {
 	export HMMP2P_CPU_LOCKED=1
 }
 
+# The objects of the drivers the series converts that the test kernel does
+# not build (nouveau, amdkfd, drm_pagemap and drm_gpusvm, xe, mlx5), and of
+# the core files it changes, with the options that build them
+# (lint-drivers.sh at the tip, series.sh at every prefix).
+DRIVER_OBJS=(drivers/gpu/drm/nouveau/nouveau_dmem.o drivers/gpu/drm/nouveau/nouveau_svm.o
+	drivers/gpu/drm/amd/amdkfd/kfd_migrate.o drivers/gpu/drm/amd/amdkfd/kfd_svm.o
+	drivers/gpu/drm/drm_pagemap.o drivers/gpu/drm/drm_gpusvm.o
+	drivers/gpu/drm/xe/xe_svm.o
+	mm/memremap.o mm/mm_init.o mm/hmm.o mm/migrate.o mm/migrate_device.o
+	mm/rmap.o mm/page_vma_mapped.o mm/huge_memory.o mm/memory.o mm/mprotect.o
+	mm/page_ext.o mm/util.o mm/debug.o mm/damon/ops-common.o
+	fs/proc/task_mmu.o lib/test_hmm.o mm/tests/device_private_kunit.o
+	drivers/infiniband/core/umem_odp.o drivers/infiniband/hw/mlx5/odp.o
+	drivers/infiniband/hw/mlx5/mr.o drivers/infiniband/sw/rxe/rxe_odp.o)
+DRIVER_OPTS=(STAGING DRM_NOUVEAU DRM_NOUVEAU_SVM DRM_AMDGPU HSA_AMD HSA_AMD_SVM
+	DRM_XE DRM_XE_GPUSVM DRM_XE_PAGEMAP PAGE_OWNER DAMON DAMON_VADDR DAMON_PADDR
+	NET_VENDOR_MELLANOX MLX5_CORE MLX5_INFINIBAND)
+
+# drivers_build SRC OUT LOG [MAKE ARGS...]: configure OUT as the test
+# config with DRIVER_OPTS on and Rust off, and build those DRIVER_OBJS whose
+# source exists in SRC (all of them at the tip; a prefix of the series lacks
+# the files later patches add).  Fails on a failed configuration or build.
+drivers_build() {
+	local src=$1 out=$2 logf=$3 o objs=()
+	shift 3
+	mkdir -p "$out"
+	cp "$KOUT/.config" "$out/.config"
+	inroot "$src/scripts/config" --file "$out/.config" --disable RUST \
+		$(for o in "${DRIVER_OPTS[@]}"; do printf -- '--enable %s ' "$o"; done) \
+		--module DRM_NOUVEAU --module DRM_AMDGPU --module DRM_XE \
+		--module MLX5_CORE --module MLX5_INFINIBAND
+	inroot make -C "$src" O="$out" LLVM=1 CC="ccache clang" olddefconfig \
+		>"$logf" 2>&1 || { log "olddefconfig failed in $out"; return 1; }
+	for o in "${DRIVER_OPTS[@]}"; do
+		grep -q "^CONFIG_$o=[ym]" "$out/.config" ||
+			{ log "CONFIG_$o did not land in $out/.config"; return 1; }
+	done
+	for o in "${DRIVER_OBJS[@]}"; do
+		# amdkfd's objects are built from amdgpu's Makefile.
+		[ -f "$src/${o%.o}.c" ] && objs+=("${o/amd\/amdkfd\//amd/amdgpu/../amdkfd/}")
+	done
+	inroot make -C "$src" O="$out" LLVM=1 CC="ccache clang" -j"$JOBS" -k "$@" \
+		"${objs[@]}" >>"$logf" 2>&1
+}
+
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 # die, showing the end of log file $1 first: CI keeps only our stdout/stderr.

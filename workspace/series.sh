@@ -3,10 +3,14 @@
 # `make series`: write the upstreamable series into build/series: the
 # patches of patches/ followed by one patch per group of our whole files
 # (patches/newfiles), with the cover letter of patches/cover-letter.txt.
-# `make check-series` (--check-builds) also builds every prefix of it;
-# with --test (CHECK_TESTS=1 make check-series) it also boots each prefix,
-# runs hmm-tests and fails if a case that passed at the previous prefix
-# fails at this one.  CHECK_FROM=N starts at patch N.
+# `make check-series` (--check-builds) also builds every prefix of it: the
+# test config (bzImage, modules), and the objects of the converted drivers
+# that the test config does not build (nouveau, amdkfd, xe, mlx5: DRIVER_OBJS
+# of lib.sh), so that a patch that changes what a value means cannot leave
+# a driver behind.  With --test (CHECK_TESTS=1 make check-series) it also
+# boots each prefix, runs hmm-tests and fails if a case that passed at the
+# previous prefix fails at this one.  CHECK_FROM=N starts at patch N,
+# CHECK_TO=N stops after patch N.
 #
 # patches/newfiles: one line per group, "SUBJECT<TAB>PATH PATH...".  Our
 # files that only serve the workspace are not part of the series: the
@@ -72,6 +76,9 @@ if [ $check = 1 ]; then
 	# or the base for N=1) as the reference of --test.  Without it, --test
 	# starts with the base itself.
 	from=${CHECK_FROM:-1}
+	to=${CHECK_TO:-$n}
+	cpu_lock
+	[ -f "$KOUT/.config" ] || "$TOP/workspace/build.sh" config
 	i=-1
 	for c in $(git -C "$TREE" rev-parse hmmp2p-base) \
 		$(git -C "$TREE" rev-list --reverse hmmp2p-base..HEAD); do
@@ -79,6 +86,7 @@ if [ $check = 1 ]; then
 		if [ $i -lt $((from - 1)) ] || { [ $i = 0 ] && [ $from = 1 ] && [ $tests = 0 ]; }; then
 			continue
 		fi
+		[ $i -le "$to" ] || break
 		git -C "$TREE" checkout -q "$c"
 		s=$(git -C "$TREE" log -1 --format=%s)
 		mkdir -p "$WORK/out-series"
@@ -88,6 +96,12 @@ if [ $check = 1 ]; then
 			log "series: builds: $s"
 		else
 			log "series: BUILD FAILS: $s (see $WORK/out-series/build-$c.log)"; fails=1
+			continue
+		fi
+		if drivers_build "$TREE" "$WORK/out-series-drivers" "$WORK/out-series-drivers/build-$c.log"; then
+			log "series:   driver objects build"
+		else
+			log "series:   DRIVER OBJECTS FAIL: $s (see $WORK/out-series-drivers/build-$c.log)"; fails=1
 			continue
 		fi
 		[ $tests = 1 ] || continue
@@ -117,5 +131,5 @@ if [ $check = 1 ]; then
 		prev=$c
 	done
 	[ $fails = 0 ] || die "some prefixes of the series fail (see above)"
-	log "series: every prefix from patch $from builds$([ $tests = 1 ] && echo ' and loses no hmm-tests case')"
+	log "series: every prefix from patch $from to $to builds$([ $tests = 1 ] && echo ' and loses no hmm-tests case')"
 fi
