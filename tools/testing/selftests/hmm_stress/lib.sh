@@ -55,12 +55,15 @@ hs_fail() {
 }
 
 # Kernel log lines since hs_begin that are kernel reports (WARN, BUG, KASAN,
-# UBSAN, lockdep, oops...).  Prints them; fails if there are any.
+# UBSAN, lockdep, oops...).  Prints them; fails if there are any, and if the
+# log cannot be checked: no marker written, or the marker no longer in the
+# log (the ring buffer overflowed, e.g. under a flood of reports).
 hs_kernel_reports() {
-	local lines
-	[ -n "$HS_MARK" ] || { hs_log "no /dev/kmsg marker: kernel log not checked"; return 0; }
-	lines=$(dmesg 2>/dev/null | awk -v m="$HS_MARK" 'index($0, m) { on = 1; next } on' |
-		grep -E "$HS_REPORTS")
+	local log lines
+	[ -n "$HS_MARK" ] || { hs_log "no marker could be written to /dev/kmsg: kernel log not checked"; return 1; }
+	log=$(dmesg 2>/dev/null | awk -v m="$HS_MARK" 'index($0, m) { on = 1; next } on { print } END { exit !on }') ||
+		{ hs_log "the marker of $HS_NAME is not in the kernel log (ring buffer overflowed?): kernel log not checked"; return 1; }
+	lines=$(printf '%s\n' "$log" | grep -E "$HS_REPORTS")
 	[ -z "$lines" ] && return 0
 	hs_log "kernel reports while $HS_NAME ran:"
 	printf '%s\n' "$lines" | head -50 | sed 's/^/#   /'
@@ -74,7 +77,7 @@ hs_end() {
 	local rc=$1
 	hs_undo_all
 	if ! hs_kernel_reports; then
-		echo "# FAIL $HS_NAME: kernel reports (see above)"
+		echo "# FAIL $HS_NAME: kernel reports, or a kernel log that cannot be checked (see above)"
 		rc=1
 	fi
 	case $rc in
