@@ -544,7 +544,16 @@ static void *canary_thread(void *arg)
 {
 	int cfd[NR_KINDS] = { -1, -1, -1 };
 	uint64_t rnd = 42, moved;
+	void *copy;
 	int k, ret;
+
+	/*
+	 * test_hmm copies what it migrated to the device into ->ptr (for
+	 * verification), and fails the call without a place to put it.
+	 */
+	copy = malloc(CANARY_PAGES * page_size);
+	if (!copy)
+		return NULL;
 
 	cfd[D_DMIRROR] = hmm_open(0);
 	cfd[D_RUST] = rust_open();
@@ -559,7 +568,7 @@ static void *canary_thread(void *arg)
 					   CANARY_PAGES * page_size, &moved);
 		else
 			ret = hmm_cmd(cfd[k], HMM_DMIRROR_MIGRATE_TO_DEV,
-				      canary, NULL, CANARY_PAGES, &moved);
+				      canary, copy, CANARY_PAGES, &moved);
 		/*
 		 * The fuzzer releases device memory, fails allocations
 		 * (FLAGS) and makes pages exclusive: errors are expected,
@@ -576,7 +585,7 @@ static void *canary_thread(void *arg)
 					     CANARY_PAGES * page_size, &moved);
 			else
 				hmm_cmd(cfd[k], HMM_DMIRROR_MIGRATE_TO_SYS,
-					canary, NULL, CANARY_PAGES, &moved);
+					canary, copy, CANARY_PAGES, &moved);
 		}
 		/* The CPU reads whatever is still in device memory back. */
 		canary_ok();
@@ -585,6 +594,7 @@ static void *canary_thread(void *arg)
 	for (k = 0; k < NR_KINDS; k++)
 		if (cfd[k] >= 0)
 			close(cfd[k]);
+	free(copy);
 	return NULL;
 }
 
