@@ -6,7 +6,8 @@
 # some) with the test VM's topology, each with its output in
 # build/hs-dev/results/<suite>.log (not in build/results, which make test
 # empties).  HMM_STRESS_SECONDS on the kernel command
-# line (VM_APPEND="hmm_stress.seconds=20") shortens them.  With
+# line (VM_APPEND="hmm_stress.seconds=20") shortens them;
+# hmm_stress.fuzz_release=concurrent sets HMM_STRESS_FUZZ_RELEASE.  With
 # hmm_stress.kselftest=1 it runs the kselftest install of make build
 # ($OUT/selftests) through run_kselftest.sh -c hmm_stress instead.
 set -u
@@ -29,6 +30,7 @@ for a in "${cmdline[@]}"; do
 	hmm_stress.sabotage=1) sabotage=1 ;;
 	hmm_stress.reload_every=?*) export HMM_STRESS_RELOAD_EVERY=${a#hmm_stress.reload_every=} ;;
 	hmm_stress.swapfiles=?*) export HMM_STRESS_SWAPFILES_EXPECTED=${a#hmm_stress.swapfiles=} ;;
+	hmm_stress.fuzz_release=?*) export HMM_STRESS_FUZZ_RELEASE=${a#hmm_stress.fuzz_release=} ;;
 	esac
 done
 RES=/mnt/hs-dev/results
