@@ -10,7 +10,10 @@
 # a driver behind.  With --test (CHECK_TESTS=1 make check-series) it also
 # boots each prefix, runs hmm-tests and fails if a case that passed at the
 # previous prefix fails at this one.  CHECK_FROM=N starts at patch N,
-# CHECK_TO=N stops after patch N.
+# CHECK_TO=N stops after patch N.  CHECK_OBJS="mm/hmm.o ..." builds only
+# those objects of the test config instead of bzImage and modules (a quick
+# check of the files a rebase touched), and CHECK_DRIVERS=0 leaves the
+# driver objects out.
 #
 # patches/newfiles: one line per group, "SUBJECT<TAB>PATH PATH...".  Our
 # files that only serve the workspace are not part of the series: the
@@ -77,6 +80,8 @@ if [ $check = 1 ]; then
 	# starts with the base itself.
 	from=${CHECK_FROM:-1}
 	to=${CHECK_TO:-$n}
+	[ $tests = 0 ] || [ -z "${CHECK_OBJS:-}" ] ||
+		die "CHECK_OBJS builds no kernel to boot: not with CHECK_TESTS=1"
 	cpu_lock
 	[ -f "$KOUT/.config" ] || "$TOP/workspace/build.sh" config
 	i=-1
@@ -92,13 +97,15 @@ if [ $check = 1 ]; then
 		mkdir -p "$WORK/out-series"
 		[ -f "$WORK/out-series/.config" ] || cp "$KOUT/.config" "$WORK/out-series/.config"
 		if inroot make -C "$TREE" O="$WORK/out-series" LLVM=1 CC="ccache clang" -j"$JOBS" \
-			olddefconfig bzImage modules >"$WORK/out-series/build-$c.log" 2>&1; then
+			olddefconfig ${CHECK_OBJS:-bzImage modules} >"$WORK/out-series/build-$c.log" 2>&1; then
 			log "series: builds: $s"
 		else
 			log "series: BUILD FAILS: $s (see $WORK/out-series/build-$c.log)"; fails=1
 			continue
 		fi
-		if drivers_build "$TREE" "$WORK/out-series-drivers" "$WORK/out-series-drivers/build-$c.log"; then
+		if [ "${CHECK_DRIVERS:-1}" = 0 ]; then
+			:
+		elif drivers_build "$TREE" "$WORK/out-series-drivers" "$WORK/out-series-drivers/build-$c.log"; then
 			log "series:   driver objects build"
 		else
 			log "series:   DRIVER OBJECTS FAIL: $s (see $WORK/out-series-drivers/build-$c.log)"; fails=1
@@ -131,5 +138,5 @@ if [ $check = 1 ]; then
 		prev=$c
 	done
 	[ $fails = 0 ] || die "some prefixes of the series fail (see above)"
-	log "series: every prefix from patch $from to $to builds$([ $tests = 1 ] && echo ' and loses no hmm-tests case')"
+	log "series: every prefix from patch $from to $to builds${CHECK_OBJS:+ $CHECK_OBJS}$([ $tests = 1 ] && echo ' and loses no hmm-tests case')"
 fi
