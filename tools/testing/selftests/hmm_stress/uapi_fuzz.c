@@ -403,14 +403,13 @@ static void fuzz_one(uint64_t *rnd, int i, int fd)
 }
 
 /*
- * test_hmm's RELEASE evicts the device's memory and then waits, holding
- * the device's devmem_lock, until every page is free.  A page the eviction
- * skipped (a concurrent fault held it) must be faulted back by someone, but
- * the threads that would do it can be waiting for that lock (a migration
- * allocating device memory, with the mmap lock held) or for the mmap lock
- * behind an munmap: the process hangs in the kernel for good.  So RELEASE
- * runs in a phase of its own at the end, unless
- * HMM_STRESS_FUZZ_RELEASE=concurrent asks for that deadlock.
+ * test_hmm's RELEASE evicts the device's memory until every page is free.
+ * Before "lib/test_hmm: evict a chunk whole before unregistering it" was
+ * fixed, it waited holding the device's devmem_lock for a page that a
+ * migration held while it waited for that lock to allocate device memory:
+ * the process hung in the kernel for good.  RELEASE runs in a phase of its
+ * own at the end, unless HMM_STRESS_FUZZ_RELEASE=concurrent runs it with the
+ * rest (which checks that fix).
  */
 static bool release_concurrent;
 
