@@ -441,6 +441,26 @@ cached() {	# DIR SIDE KEY CMD...
 	return $rc
 }
 
+# sparse_filter LOG: LOG without sparse's "bad constant expression" errors
+# located on a module_param() or MODULE_*() line of their file.
+sparse_filter() {
+	python3 - "$1" <<'PY'
+import re, sys
+pat = re.compile(r'^(\S+?):(\d+):\d+: error: bad constant expression$')
+mod = re.compile(r'^\s*(module_param\w*|MODULE_[A-Z_]+)\s*\(')
+for line in open(sys.argv[1], errors="replace"):
+    m = pat.match(line.rstrip("\n"))
+    if m:
+        try:
+            src = open(m.group(1), errors="replace").read().split("\n")[int(m.group(2)) - 1]
+        except (OSError, IndexError):
+            src = ""
+        if mod.match(src):
+            continue
+    sys.stdout.write(line)
+PY
+}
+
 run_check() {	# NAME
 	local name=$1 t0=$SECONDS s=$M/x86_64-test/series b=$M/x86_64-test/base d=$M/$1 rc=0 objs bobjs ks kb dirs
 	mkdir -p "$d"
@@ -470,8 +490,13 @@ run_check() {	# NAME
 			log "sparse: sparse did not run (see $d/series.log)"
 			rc=1
 		fi
-		mx_py warnings - "$M/touched.txt" "$d/series.log" >"$d/warnings-series.txt"
-		mx_py warnings - "$M/touched.txt" "$d/base.log" >"$d/warnings-base.txt" ;;
+		# sparse 0.6.4 cannot evaluate 7.3's module_param() and MODULE_*()
+		# (every file with one gets "bad constant expression" on each,
+		# the base as much): those lines are left out.
+		sparse_filter "$d/series.log" >"$d/series.filtered.log"
+		sparse_filter "$d/base.log" >"$d/base.filtered.log"
+		mx_py warnings - "$M/touched.txt" "$d/series.filtered.log" >"$d/warnings-series.txt"
+		mx_py warnings - "$M/touched.txt" "$d/base.filtered.log" >"$d/warnings-base.txt" ;;
 	rustdoc)
 		need_x86_test "$name"
 		ks="$(tree_key "$SRC_S") $(sha1sum <"$s/.config" | cut -c1-12)"
